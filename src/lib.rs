@@ -1,0 +1,47 @@
+//! # redflag: find the traces of corruption in document collections
+//!
+//! redflag reads a collection of documents (PDF, text, Markdown, HTML), cuts every page into
+//! passages, tags each passage with corruption indicators from a dictionary codebook, indexes
+//! the passages with tantivy on local disk, and lets users search and export annotated excerpts.
+//!
+//! ## The flow, one room per step
+//!
+//! ```text
+//! paths ─▶ ingest ─▶ extract ─▶ segment ─▶ tag ─▶ index ─▶ search / export
+//!          (walk,    (bytes →   (page →    (passage ×  (tantivy)
+//!           sniff,    Document)  passages)  Codebook →
+//!           hash)                           Tagging)
+//! ```
+//!
+//! - [`ingest`]: walks the given paths, identifies each file by content (magic bytes, then
+//!   extension) and hashes its bytes (BLAKE3): the hash is the document's identity.
+//! - [`extract`]: one reader per format turns bytes into a [`model::Document`] with per-page
+//!   text; [`extract::pdf`] is the only place that reads PDF objects.
+//! - [`segment`]: cuts a page's text into [`model::Passage`]s (paragraphs, long ones cut at
+//!   sentence ends), never across a page, each with its byte range in the page text.
+//! - [`codebook`]: the dictionaries (TOML, embedded in the binary, replaceable at run time),
+//!   parsed and validated; [`tag`] compiles them into a [`tag::Tagger`] that tags a text.
+//! - [`index`]: the only module that touches tantivy: schema, writer, reader, queries.
+//! - [`export`]: one sink per output format (JSONL, CSV).
+//! - [`pipeline`]: ties extract → segment → tag together for one file, for every command.
+//! - [`cli`] parses arguments into a validated [`cli::Config`]; [`cmd`] runs one subcommand.
+//!
+//! ## Invariants
+//!
+//! - Only [`cmd`] opens files, writes the index or prints; everything below it takes bytes or
+//!   values and returns values or typed errors (the [`ingest`] walker only lists and reads).
+//! - Only [`index`] imports tantivy; only [`extract::pdf`] imports lopdf; only [`cli`] imports
+//!   clap; `anyhow` appears only in `main.rs`.
+//! - Every offset is a half-open byte range. Page offsets point into [`model::Page::text`];
+//!   tag spans point into [`model::Passage::text`], and [`model::Passage::page_offset`] maps
+//!   them back to the page.
+//! - A bad document, rule or query becomes an error value naming the file and the place; it
+//!   never panics and never stops a batch. Per-document work runs under `catch_unwind` as a
+//!   last line of defence ([`pipeline::process_file`]).
+//! - On-disk formats carry a version: [`index::SCHEMA_VERSION`] for the index,
+//!   [`export::FORMAT_VERSION`] for exported JSONL.
+
+pub mod codebook;
+pub mod extract;
+pub mod model;
+pub mod tag;

@@ -1,0 +1,2 @@
+//! The `redflag` binary (being wired up).
+fn main() {}
