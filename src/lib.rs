@@ -43,5 +43,7 @@
 
 pub mod codebook;
 pub mod extract;
+pub mod ingest;
 pub mod model;
+pub mod segment;
 pub mod tag;
