@@ -51,9 +51,7 @@ impl Segmenter {
         }
         if let Some((s, e)) = cur {
             match groups.last_mut() {
-                Some(last) if e - s < self.min_chars && e - last.0 <= self.max_chars => {
-                    last.1 = e
-                }
+                Some(last) if e - s < self.min_chars && e - last.0 <= self.max_chars => last.1 = e,
                 _ => groups.push((s, e)),
             }
         }
@@ -90,9 +88,9 @@ impl Segmenter {
                 .or_else(|| {
                     window
                         .char_indices()
-                        .filter(|&(i, c)| c.is_whitespace() && i >= min)
+                        .rev()
+                        .find(|&(i, c)| c.is_whitespace() && i >= min)
                         .map(|(i, _)| i)
-                        .last()
                 })
                 .map(|c| start + c)
                 .unwrap_or(limit);
@@ -233,8 +231,7 @@ fn fold(text: &str, s: usize, e: usize) -> (String, Vec<(usize, usize)>) {
                 let lead = after_nl.len() - after_nl.trim_start_matches([' ', '\t']).len();
                 let next = after_nl[lead..].chars().next();
                 let prev = src[..i].chars().next_back();
-                if prev.is_some_and(char::is_alphabetic) && next.is_some_and(char::is_lowercase)
-                {
+                if prev.is_some_and(char::is_alphabetic) && next.is_some_and(char::is_lowercase) {
                     let skip_to = i + c.len_utf8() + ws + 1 + lead;
                     while iter.peek().is_some_and(|&(j, _)| j < skip_to) {
                         iter.next();

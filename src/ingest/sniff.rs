@@ -89,24 +89,41 @@ mod tests {
 
     #[test]
     fn content_wins_over_extension() {
-        assert_eq!(sniff(b"%PDF-1.7\n", Some("txt")), Sniffed::Supported(DocKind::Pdf));
+        assert_eq!(
+            sniff(b"%PDF-1.7\n", Some("txt")),
+            Sniffed::Supported(DocKind::Pdf)
+        );
         assert_eq!(
             sniff(b"  <!DOCTYPE html><p>x", Some("pdf")),
             Sniffed::Supported(DocKind::Html)
         );
-        assert!(matches!(sniff(b"PK\x03\x04...", Some("txt")), Sniffed::Unsupported(r) if r.contains("ZIP")));
+        assert!(
+            matches!(sniff(b"PK\x03\x04...", Some("txt")), Sniffed::Unsupported(r) if r.contains("ZIP"))
+        );
     }
 
     #[test]
     fn extension_decides_for_text() {
-        assert_eq!(sniff(b"# Title", Some("md")), Sniffed::Supported(DocKind::Markdown));
-        assert_eq!(sniff(b"hello", Some("TXT")), Sniffed::Supported(DocKind::Text));
+        assert_eq!(
+            sniff(b"# Title", Some("md")),
+            Sniffed::Supported(DocKind::Markdown)
+        );
+        assert_eq!(
+            sniff(b"hello", Some("TXT")),
+            Sniffed::Supported(DocKind::Text)
+        );
         assert_eq!(sniff(b"hello", None), Sniffed::Supported(DocKind::Text));
         assert_eq!(
             sniff(b"a,b", Some("csv")),
             Sniffed::Unsupported("unsupported extension .csv".into())
         );
-        assert!(matches!(sniff(b"junk", Some("pdf")), Sniffed::Unsupported(_)));
-        assert!(matches!(sniff(b"a\0b", Some("txt")), Sniffed::Unsupported(_)));
+        assert!(matches!(
+            sniff(b"junk", Some("pdf")),
+            Sniffed::Unsupported(_)
+        ));
+        assert!(matches!(
+            sniff(b"a\0b", Some("txt")),
+            Sniffed::Unsupported(_)
+        ));
     }
 }

@@ -157,7 +157,13 @@ mod tests {
         );
         let names: Vec<_> = files
             .iter()
-            .map(|f| f.path.strip_prefix(root).unwrap().to_string_lossy().into_owned())
+            .map(|f| {
+                f.path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned()
+            })
             .collect();
         assert_eq!(names, vec!["a/b/x.txt", "a/y.md"]);
         assert_eq!(errors.len(), 1);
