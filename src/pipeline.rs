@@ -76,7 +76,7 @@ impl Pipeline {
 
     fn process_kind(&self, path: &str, kind: DocKind, bytes: &[u8]) -> Result<Processed, DocError> {
         let extracted = extract::extract(bytes, kind, &self.limits)?;
-        let document = Document {
+        let mut document = Document {
             hash: ingest::hash(bytes),
             path: path.to_owned(),
             kind,
@@ -85,6 +85,22 @@ impl Pipeline {
             warnings: extracted.warnings,
         };
         let passages = self.tag_document(&document);
+        let no_text: Vec<u32> = document
+            .pages
+            .iter()
+            .filter(|p| p.needs_ocr)
+            .map(|p| p.number)
+            .collect();
+        if !no_text.is_empty() {
+            document.warnings.push(format!(
+                "{} of {} pages have no text layer and need OCR (pages {})",
+                no_text.len(),
+                document.pages.len(),
+                page_list(&no_text)
+            ));
+        } else if passages.is_empty() {
+            document.warnings.push("no text found".to_owned());
+        }
         Ok(Processed { document, passages })
     }
 
@@ -102,10 +118,40 @@ impl Pipeline {
     }
 }
 
+/// `1-3, 7, 9-10`.
+fn page_list(pages: &[u32]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < pages.len() {
+        let mut j = i;
+        while j + 1 < pages.len() && pages[j + 1] == pages[j] + 1 {
+            j += 1;
+        }
+        out.push(if i == j {
+            pages[i].to_string()
+        } else {
+            format!("{}-{}", pages[i], pages[j])
+        });
+        i = j + 1;
+    }
+    out.join(", ")
+}
+
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     payload
         .downcast_ref::<&str>()
         .map(|s| (*s).to_owned())
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown panic".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_lists_are_compact() {
+        assert_eq!(page_list(&[1, 2, 3, 7, 9, 10]), "1-3, 7, 9-10");
+        assert_eq!(page_list(&[4]), "4");
+    }
 }

@@ -197,8 +197,10 @@ fn sentence_ends(window: &str) -> impl Iterator<Item = usize> + '_ {
         if c == '.' {
             let before = &window[..i];
             let word_start = before
-                .rfind(|ch: char| ch.is_whitespace() || ch == '(')
-                .map(|p| p + 1)
+                .char_indices()
+                .rev()
+                .find(|&(_, ch)| ch.is_whitespace() || ch == '(')
+                .map(|(p, ch)| p + ch.len_utf8())
                 .unwrap_or(0);
             let word = before[word_start..].to_lowercase();
             if ABBREVIATIONS.contains(&word.as_str()) {
@@ -333,6 +335,17 @@ mod tests {
         }
         let i = p.text.find("ficking").unwrap();
         assert_eq!(&text[p.page_offset(i)..p.page_offset(i) + 7], "ficking");
+    }
+
+    #[test]
+    fn multibyte_whitespace_before_a_period_is_safe() {
+        let text = format!(
+            "{}Governance\u{a0}iii. Next part {}",
+            "word ".repeat(60),
+            "more ".repeat(300)
+        );
+        let ps = seg(&text);
+        assert!(ps.len() >= 2);
     }
 
     #[test]
