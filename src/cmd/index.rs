@@ -135,9 +135,13 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
                         pages: p.document.pages.len() as u64,
                         passages: p.passages.len() as u64,
                     };
-                    if let Err(e) =
-                        writer.replace(&record, &p.document, &p.passages, pipeline.tagger.version())
-                    {
+                    if let Err(e) = writer.replace(
+                        &record,
+                        &p.document,
+                        &p.meta,
+                        &p.passages,
+                        pipeline.tagger.version(),
+                    ) {
                         write_error = Some(e.into());
                         continue;
                     }

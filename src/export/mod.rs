@@ -4,7 +4,7 @@
 //! this module computes and formats but never chooses where bytes go. [`Excerpt`] is the one
 //! shape every format reads: a passage with its citation, tags and entities.
 //!
-//! JSONL lines carry `"format": "redflag.passage"` and `"version":` [`FORMAT_VERSION`]; a
+//! JSONL lines carry `"schema": "redflag.passage"` and `"version":` [`FORMAT_VERSION`]; a
 //! change to the fields bumps it.
 
 mod csv;
@@ -29,8 +29,14 @@ pub struct Excerpt {
     pub path: String,
     /// Title, if any.
     pub title: Option<String>,
-    /// Format of the source.
+    /// File format of the source (`pdf`, `text`, `markdown`, `html`).
+    pub format: String,
+    /// Document kind (`court`, `report`, `press`, `other`).
     pub kind: String,
+    /// Passage language.
+    pub lang: String,
+    /// Document year, when known.
+    pub year: Option<u16>,
     /// 1-based page.
     pub page: u32,
     /// 1-based passage number within the page.
@@ -53,7 +59,10 @@ impl From<Hit> for Excerpt {
             doc: h.doc,
             path: h.path,
             title: h.title,
+            format: h.format,
             kind: h.kind,
+            lang: h.lang,
+            year: h.year,
             page: h.page,
             passage: h.passage,
             range: h.range,

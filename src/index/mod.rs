@@ -13,7 +13,7 @@ mod schema;
 mod search;
 
 pub use query::QueryError;
-pub use search::{Filters, Hit, SearchResult, SortOrder};
+pub use search::{Facets, Filters, Hit, SearchRequest, SearchResult, SortOrder};
 
 use crate::model::{Document, Passage, Tagging};
 use schema::{Fields, REC_FILE, REC_PASSAGE};
@@ -94,6 +94,17 @@ pub struct TaggedPassage {
     pub passage: Passage,
     /// Its tags and entities.
     pub tagging: Tagging,
+    /// Its language (see [`crate::classify::language`]).
+    pub lang: String,
+}
+
+/// Document-level metadata stored with every passage.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DocMeta {
+    /// `court`, `report`, `press`, `other`.
+    pub kind: String,
+    /// The document's year, when known.
+    pub year: Option<u16>,
 }
 
 /// An open index folder.
@@ -159,6 +170,7 @@ impl IndexStore {
 
     fn from_index(mut index: Index, dir: &Path) -> Result<IndexStore, IndexError> {
         let (_, fields) = schema::build();
+        schema::register_tokenizers(&index);
         index.set_default_multithread_executor().ok();
         let reader = index
             .reader_builder()
@@ -245,6 +257,7 @@ impl Writer {
         &mut self,
         record: &FileRecord,
         document: &Document,
+        meta: &DocMeta,
         passages: &[TaggedPassage],
         dict_version: &str,
     ) -> Result<(), IndexError> {
@@ -259,12 +272,18 @@ impl Writer {
             d.add_text(f.doc, &document.hash);
             d.add_text(f.path, &record.path);
             d.add_text(f.title, &title);
-            d.add_text(f.kind, document.kind.as_str());
+            d.add_text(f.format, document.kind.as_str());
+            d.add_text(f.kind, &meta.kind);
+            d.add_text(f.lang, &tp.lang);
+            if let Some(y) = meta.year {
+                d.add_u64(f.year, y as u64);
+            }
             d.add_u64(f.page, p.page as u64);
             d.add_u64(f.passage, p.ordinal as u64);
             d.add_u64(f.start, p.range.0 as u64);
             d.add_u64(f.end, p.range.1 as u64);
             d.add_text(f.text, &p.text);
+            d.add_text(f.text_exact, &p.text);
             for t in &tp.tagging.tags {
                 d.add_text(f.tag, &t.category);
                 d.add_text(f.modality, t.modality.as_str());
@@ -284,7 +303,8 @@ impl Writer {
         d.add_text(f.doc, &record.doc);
         d.add_text(f.path, &record.path);
         d.add_text(f.title, &title);
-        d.add_text(f.kind, document.kind.as_str());
+        d.add_text(f.format, document.kind.as_str());
+        d.add_text(f.kind, &meta.kind);
         d.add_u64(f.size, record.size);
         d.add_u64(f.mtime, record.mtime_ns);
         d.add_u64(f.pages, record.pages);
