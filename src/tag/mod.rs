@@ -345,11 +345,11 @@ impl Tagger {
         for cat in &self.cats {
             let mut vetoed = vec![false; layout.sentences.len()];
             for ex in &cat.exclusions {
-                let spans = self.eval_rule(ex, text, &hits, &layout);
-                if !spans.is_empty() {
+                let units = self.eval_rule(ex, text, &hits, &layout);
+                if !units.is_empty() {
                     fired.push((cat.id.clone(), ex.name.clone()));
                 }
-                for s in spans {
+                for s in units.iter().flatten() {
                     match ex.scope {
                         Scope::Passage => vetoed.iter_mut().for_each(|v| *v = true),
                         Scope::Sentence => vetoed[layout.sentence_of(s.start)] = true,
@@ -357,21 +357,28 @@ impl Tagger {
                 }
             }
             let mut rule_hits: Vec<RuleHit> = Vec::new();
+            let mut cat_units: Vec<Vec<Span>> = Vec::new();
             for r in &cat.rules {
-                let mut spans = self.eval_rule(r, text, &hits, &layout);
-                spans.retain(|s| !vetoed[layout.sentence_of(s.start)]);
+                let mut units = self.eval_rule(r, text, &hits, &layout);
+                units.retain(|u| u.iter().all(|s| !vetoed[layout.sentence_of(s.start)]));
                 if !r.unless.is_empty() {
-                    spans.retain(|s| {
-                        let sent = layout.sentence_of(s.start);
-                        !r.unless.iter().any(|&u| {
-                            hits.of(u)
-                                .iter()
-                                .any(|h| layout.sentence_of(h.start as usize) == sent)
+                    units.retain(|u| {
+                        u.iter().all(|s| {
+                            let sent = layout.sentence_of(s.start);
+                            !r.unless.iter().any(|&x| {
+                                hits.of(x)
+                                    .iter()
+                                    .any(|h| layout.sentence_of(h.start as usize) == sent)
+                            })
                         })
                     });
                 }
-                if spans.is_empty() {
+                if units.is_empty() {
                     continue;
+                }
+                let mut spans: Vec<Span> = units.iter().flatten().copied().collect();
+                if r.weight > 0.0 {
+                    cat_units.extend(units);
                 }
                 spans.sort_unstable();
                 spans.dedup();
@@ -394,7 +401,7 @@ impl Tagger {
                 .collect();
             spans.sort_unstable();
             spans.dedup();
-            let (modality, cue) = self.modality.decide(&spans, text, &hits, &layout);
+            let (modality, cue) = self.modality.decide(&cat_units, text, &hits, &layout);
             tags.push(Tag {
                 category: cat.id.clone(),
                 modality,
@@ -412,12 +419,13 @@ impl Tagger {
         }
     }
 
-    fn eval_rule(&self, r: &CRule, text: &str, hits: &Hits, layout: &Layout) -> Vec<Span> {
+    /// Matches of one rule, each a unit of spans (a near rule's unit holds one span per group).
+    fn eval_rule(&self, r: &CRule, text: &str, hits: &Hits, layout: &Layout) -> Vec<Vec<Span>> {
         match &r.kind {
             Kind::Terms(set) => hits
                 .of(*set)
                 .iter()
-                .map(|h| Span::from((h.start as usize, h.end as usize)))
+                .map(|h| vec![Span::from((h.start as usize, h.end as usize))])
                 .collect(),
             Kind::Regex { re, prefilter } => {
                 if hits.of(*prefilter).is_empty() {
@@ -425,7 +433,7 @@ impl Tagger {
                 }
                 re.find_iter(text)
                     .filter(|m| m.end() > m.start())
-                    .map(|m| Span::from((m.start(), m.end())))
+                    .map(|m| vec![Span::from((m.start(), m.end()))])
                     .collect()
             }
             Kind::Near { groups, window } => {
@@ -434,7 +442,7 @@ impl Tagger {
                 for a in anchors {
                     let ar = (a.start as usize, a.end as usize);
                     let asent = layout.sentence_of(ar.0);
-                    let mut chosen = Vec::new();
+                    let mut unit = vec![Span::from(ar)];
                     for g in &groups[1..] {
                         let best = g
                             .iter()
@@ -451,13 +459,12 @@ impl Tagger {
                             .filter(|(d, _)| *d <= *window)
                             .min();
                         match best {
-                            Some((_, hr)) => chosen.push(hr),
+                            Some((_, hr)) => unit.push(Span::from(hr)),
                             None => break,
                         }
                     }
-                    if chosen.len() == groups.len() - 1 {
-                        out.push(Span::from(ar));
-                        out.extend(chosen.into_iter().map(Span::from));
+                    if unit.len() == groups.len() {
+                        out.push(unit);
                     }
                 }
                 out
