@@ -140,7 +140,7 @@ pub struct SearchArgs {
     /// The query: words, "exact phrases", "a b"~5 (within 5 words), word~1 (fuzzy), AND/OR/NOT,
     /// +must, -exclude, field:value (fields: text, title, path, tag, modality, page, kind,
     /// format, lang, year, doc). Empty: filters only.
-    #[arg(default_value = "", required_unless_present = "queries")]
+    #[arg(default_value = "")]
     pub query: String,
     /// Run every query of FILE (one per line, or CSV `label,query`) and write one CSV of hits.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["json", "facets", "context"])]
