@@ -109,6 +109,10 @@ pub struct IndexArgs {
     /// Seconds one document may take before it is stopped.
     #[arg(long, default_value_t = 10)]
     pub timeout: u64,
+    /// Commit (make durable) after this many documents; an interrupted run keeps what was
+    /// committed. A commit also happens every 30 seconds and at the end.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub commit_every: usize,
 }
 
 /// Filters shared by `search` and `export`.
