@@ -3,4 +3,5 @@
 
 mod cli;
 mod shared_sets;
+mod tagging;
 mod util;
