@@ -78,10 +78,10 @@ const CSS: &str = "
 body{font:15px/1.5 system-ui,-apple-system,'Segoe UI',sans-serif;margin:2em auto;max-width:72em;padding:0 1.5em;color:#222}
 h1{font-size:1.6em;margin-bottom:.2em}h2{margin-top:2em;border-bottom:2px solid #ddd;padding-bottom:.2em}
 h3{font-size:1.05em;color:#555;margin:1.4em 0 .4em}
-.meta{color:#666;font-size:.9em}.meta code{font-size:.85em}
+.meta{color:#666;font-size:.9em}.meta code{font-size:.85em;word-break:break-all}
 table.summary{border-collapse:collapse;margin:1em 0;font-size:.9em}
 table.summary th,table.summary td{border:1px solid #ccc;padding:.3em .6em;text-align:center}
-table.summary th.doc,table.summary td.doc{text-align:left}
+table.summary th.doc,table.summary td.doc{text-align:left;min-width:16em}
 table.summary td.zero{color:#bbb}
 .legend{display:flex;flex-wrap:wrap;gap:.4em;padding:0;list-style:none}
 article.excerpt{border-left:4px solid #ccc;margin:.8em 0;padding:.3em 1em;background:#fafafa}

@@ -71,12 +71,21 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// The passage text with every matched piece in bold; the rest escaped.
+/// The passage text with every matched run in bold (adjacent matches of different tags form
+/// one run, so no `****` appears); the rest escaped.
 fn bold_matches(e: &Excerpt) -> String {
-    let mut out = String::with_capacity(e.text.len() + 16);
+    let mut runs: Vec<(usize, usize, bool)> = Vec::new();
     for (a, b, cats) in e.marked_pieces() {
+        let marked = !cats.is_empty();
+        match runs.last_mut() {
+            Some(last) if last.2 == marked && last.1 == a => last.1 = b,
+            _ => runs.push((a, b, marked)),
+        }
+    }
+    let mut out = String::with_capacity(e.text.len() + 16);
+    for (a, b, marked) in runs {
         let piece = escape(&e.text[a..b]);
-        if cats.is_empty() || piece.trim().is_empty() {
+        if !marked || piece.trim().is_empty() {
             out.push_str(&piece);
         } else {
             // Keep surrounding spaces outside the markers so the bold is recognised.
@@ -224,6 +233,22 @@ mod tests {
         );
         assert!(body.starts_with("> \\# Title"), "{body}");
         assert!(body.contains("\\*x\\* \\`y\\`"), "{body}");
+    }
+
+    #[test]
+    fn overlapping_tags_make_one_bold_run() {
+        let mut e = excerpt(
+            "a.txt",
+            1,
+            1,
+            "they were accepting bribes daily",
+            &[(10, 26)],
+        );
+        let mut t2 = e.tags[0].clone();
+        t2.category = "official_complicity".into();
+        t2.spans = vec![crate::model::Span::from((20, 24))];
+        e.tags.push(t2);
+        assert_eq!(bold_matches(&e), "they were **accepting bribes** daily");
     }
 
     #[test]
