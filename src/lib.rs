@@ -41,6 +41,7 @@
 //! - On-disk formats carry a version: [`index::SCHEMA_VERSION`] for the index,
 //!   [`export::FORMAT_VERSION`] for exported JSONL.
 
+pub mod classify;
 pub mod cli;
 pub mod cmd;
 pub mod codebook;
@@ -53,4 +54,5 @@ pub mod ingest;
 pub mod model;
 pub mod pipeline;
 pub mod segment;
+pub mod stats;
 pub mod tag;

@@ -5,8 +5,9 @@
 //! `catch_unwind`, so a bug met on one hostile document becomes an error for that document
 //! and the batch goes on.
 
+use crate::classify;
 use crate::extract::{self, ExtractError, Limits};
-use crate::index::TaggedPassage;
+use crate::index::{DocMeta, TaggedPassage};
 use crate::ingest::{self, Sniffed};
 use crate::model::{DocKind, Document};
 use crate::segment::Segmenter;
@@ -40,6 +41,8 @@ impl DocError {
 pub struct Processed {
     /// The document (pages and metadata).
     pub document: Document,
+    /// Kind and year.
+    pub meta: DocMeta,
     /// Its passages, page by page, each with its tags.
     pub passages: Vec<TaggedPassage>,
 }
@@ -76,6 +79,7 @@ impl Pipeline {
 
     fn process_kind(&self, path: &str, kind: DocKind, bytes: &[u8]) -> Result<Processed, DocError> {
         let extracted = extract::extract(bytes, kind, &self.limits)?;
+        let extracted_date = extracted.date.clone();
         let mut document = Document {
             hash: ingest::hash(bytes),
             path: path.to_owned(),
@@ -101,7 +105,15 @@ impl Pipeline {
         } else if passages.is_empty() {
             document.warnings.push("no text found".to_owned());
         }
-        Ok(Processed { document, passages })
+        let meta = DocMeta {
+            kind: classify::kind(&document).to_owned(),
+            year: classify::year(&document, extracted_date.as_deref()),
+        };
+        Ok(Processed {
+            document,
+            meta,
+            passages,
+        })
     }
 
     /// Segments and tags every page of a document.
@@ -112,6 +124,7 @@ impl Pipeline {
             .flat_map(|page| self.segmenter.segment(page.number, &page.text))
             .map(|passage| TaggedPassage {
                 tagging: self.tagger.tag(&passage.text),
+                lang: classify::language(&passage.text).to_owned(),
                 passage,
             })
             .collect()

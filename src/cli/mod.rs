@@ -76,6 +76,19 @@ pub enum Command {
     Extract(ExtractArgs),
     /// Export matching passages as JSONL, CSV, a Markdown memo, an HTML report or annotated PDFs.
     Export(ExportArgs),
+    /// The collection at a glance: documents × categories, top documents, co-occurrence.
+    Stats(StatsArgs),
+}
+
+/// `redflag stats`.
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Print JSON instead of tables.
+    #[arg(long)]
+    pub json: bool,
+    /// How many documents to list in the top-documents table.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
 }
 
 /// `redflag index`.
@@ -96,6 +109,10 @@ pub struct IndexArgs {
     /// Seconds one document may take before it is stopped.
     #[arg(long, default_value_t = 10)]
     pub timeout: u64,
+    /// Commit (make durable) after this many documents; an interrupted run keeps what was
+    /// committed. A commit also happens every 30 seconds and at the end.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub commit_every: usize,
 }
 
 /// Filters shared by `search` and `export`.
@@ -124,10 +141,29 @@ pub enum Sort {
 /// `redflag search`.
 #[derive(Debug, Args)]
 pub struct SearchArgs {
-    /// The query: words, "phrases", "a b"~5, AND/OR/NOT, +must, -exclude, field:value
-    /// (fields: text, title, path, tag, modality, page, kind, doc). Empty: filters only.
+    /// The query: words, "exact phrases", "a b"~5 (within 5 words), word~1 (fuzzy), AND/OR/NOT,
+    /// +must, -exclude, field:value (fields: text, title, path, tag, modality, page, kind,
+    /// format, lang, year, doc). Empty: filters only.
     #[arg(default_value = "")]
     pub query: String,
+    /// Run every query of FILE (one per line, or CSV `label,query`) and write one CSV of hits.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["json", "facets", "context"])]
+    pub queries: Option<PathBuf>,
+    /// Output file for --queries (default: stdout).
+    #[arg(long, short = 'o', requires = "queries")]
+    pub out: Option<PathBuf>,
+    /// Keep only passages whose text matches this regular expression.
+    #[arg(long, value_name = "PATTERN")]
+    pub regex: Option<String>,
+    /// Print counts by tag, modality, document, year, kind and language for the query.
+    #[arg(long)]
+    pub facets: bool,
+    /// Show N neighbouring passages before and after each hit.
+    #[arg(long, short = 'C', value_name = "N", default_value_t = 0)]
+    pub context: u32,
+    /// Skip the first N hits (paging).
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
     /// Filters.
     #[command(flatten)]
     pub filters: FilterArgs,

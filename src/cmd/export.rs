@@ -298,7 +298,7 @@ fn export_pdfs(
         if e.tags.is_empty() {
             continue;
         }
-        if e.kind != DocKind::Pdf.as_str() {
+        if e.format != DocKind::Pdf.as_str() {
             other += 1;
             continue;
         }

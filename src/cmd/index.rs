@@ -15,14 +15,16 @@ use std::path::Path;
 use std::sync::mpsc::sync_channel;
 use std::time::{Duration, Instant};
 
-/// Commit at least this often (documents), so an interrupted run keeps its work.
-const COMMIT_EVERY_DOCS: usize = 1000;
-/// ... and at least this often (time).
+/// Commit at least this often, so an interrupted run keeps its work (documents: see
+/// `--commit-every`). Few, large commits keep the segment count low; tantivy's default log
+/// merge policy merges segments in the background, and `finish` waits for the merges.
 const COMMIT_EVERY: Duration = Duration::from_secs(30);
 
 /// What happened to one file.
 enum Outcome {
     Done(Box<Processed>),
+    /// Same bytes as indexed (only the modification time changed).
+    Touched(String),
     Failed(DocError),
     Unreadable(String),
     TooLarge(u64),
@@ -67,14 +69,17 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
     let mut summary = Summary::default();
 
     // Files whose record matches size and mtime are unchanged: a stat, no read.
-    let mut todo: Vec<(WalkEntry, bool)> = Vec::new();
+    // Files whose size is the same but mtime differs are hashed: same hash, no parse.
+    let mut todo: Vec<(WalkEntry, Option<String>)> = Vec::new();
     for f in &files {
         match catalogue.get(&f.key) {
             Some(r) if r.size == f.size && r.mtime_ns == f.mtime_ns => summary.unchanged += 1,
-            Some(_) => todo.push((f.clone(), true)),
-            None => todo.push((f.clone(), false)),
+            Some(r) if r.size == f.size => todo.push((f.clone(), Some(r.doc.clone()))),
+            Some(_) => todo.push((f.clone(), Some(String::new()))),
+            None => todo.push((f.clone(), None)),
         }
     }
+    let progress = Progress::new(todo.len() as u64, g.quiet);
 
     // Files in the catalogue below the given roots that are gone from disk are removed.
     let roots: Vec<String> = a
@@ -100,6 +105,7 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
         .build()
         .map_err(|e| Error::Usage(format!("--threads {threads}: {e}")))?;
     let (tx, rx) = sync_channel::<(WalkEntry, bool, Outcome)>(threads * 2);
+    let progress_ref = &progress;
     let mut write_error: Option<Error> = None;
     std::thread::scope(|scope| {
         let pipeline = &pipeline;
@@ -107,10 +113,11 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
         scope.spawn(move || {
             pool.install(|| {
                 use rayon::prelude::*;
-                todo.par_iter().for_each_with(tx, |tx, (entry, changed)| {
-                    let outcome = process(pipeline, entry, max_bytes);
+                todo.par_iter().for_each_with(tx, |tx, (entry, old_hash)| {
+                    progress_ref.current(&entry.display());
+                    let outcome = process(pipeline, entry, old_hash.as_deref(), max_bytes);
                     // The receiver only goes away on a fatal write error.
-                    let _ = tx.send((entry.clone(), *changed, outcome));
+                    let _ = tx.send((entry.clone(), old_hash.is_some(), outcome));
                 });
             });
         });
@@ -121,10 +128,33 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
                 continue; // drain, so the workers finish
             }
             let path = entry.display();
+            progress.file_done(
+                match &outcome {
+                    Outcome::Done(p) => p.document.pages.len() as u64,
+                    _ => 0,
+                },
+                matches!(&outcome, Outcome::Failed(e) if !e.is_skip())
+                    || matches!(&outcome, Outcome::Unreadable(_)),
+            );
             match outcome {
+                Outcome::Touched(doc) => {
+                    if let Some(old) = catalogue.get(&entry.key) {
+                        let record = FileRecord {
+                            mtime_ns: entry.mtime_ns,
+                            doc,
+                            ..old.clone()
+                        };
+                        if let Err(e) = writer.update_record(&record) {
+                            write_error = Some(e.into());
+                            continue;
+                        }
+                    }
+                    summary.unchanged += 1;
+                    since_commit += 1;
+                }
                 Outcome::Done(p) => {
                     for w in &p.document.warnings {
-                        warn(format!("{path}: warning: {w}"));
+                        progress.warn(format!("{path}: warning: {w}"));
                     }
                     let record = FileRecord {
                         key: entry.key.clone(),
@@ -134,10 +164,17 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
                         mtime_ns: entry.mtime_ns,
                         pages: p.document.pages.len() as u64,
                         passages: p.passages.len() as u64,
+                        title: String::new(),
+                        format: String::new(),
+                        kind: String::new(),
                     };
-                    if let Err(e) =
-                        writer.replace(&record, &p.document, &p.passages, pipeline.tagger.version())
-                    {
+                    if let Err(e) = writer.replace(
+                        &record,
+                        &p.document,
+                        &p.meta,
+                        &p.passages,
+                        pipeline.tagger.version(),
+                    ) {
                         write_error = Some(e.into());
                         continue;
                     }
@@ -165,11 +202,11 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
                     if changed {
                         writer.remove(&entry.key);
                     }
-                    warn(format!("{path}: {e}"));
+                    progress.warn(format!("{path}: {e}"));
                     failures += 1;
                 }
                 Outcome::Unreadable(msg) => {
-                    warn(format!("{path}: {msg}"));
+                    progress.warn(format!("{path}: {msg}"));
                     failures += 1;
                 }
                 Outcome::TooLarge(size) => {
@@ -184,7 +221,7 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
                         .push(path);
                 }
             }
-            if since_commit >= COMMIT_EVERY_DOCS || last_commit.elapsed() >= COMMIT_EVERY {
+            if since_commit >= a.commit_every.max(1) || last_commit.elapsed() >= COMMIT_EVERY {
                 if let Err(e) = writer.commit() {
                     write_error = Some(e.into());
                 }
@@ -196,6 +233,7 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
     if let Some(e) = write_error {
         return Err(e);
     }
+    progress.finish();
     writer.finish()?;
     summary.failed = failures;
 
@@ -237,7 +275,12 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
     })
 }
 
-fn process(pipeline: &Pipeline, entry: &WalkEntry, max_bytes: u64) -> Outcome {
+fn process(
+    pipeline: &Pipeline,
+    entry: &WalkEntry,
+    old_hash: Option<&str>,
+    max_bytes: u64,
+) -> Outcome {
     if entry.size > max_bytes {
         return Outcome::TooLarge(entry.size);
     }
@@ -250,6 +293,12 @@ fn process(pipeline: &Pipeline, entry: &WalkEntry, max_bytes: u64) -> Outcome {
             })
         }
     };
+    if let Some(old) = old_hash.filter(|h| !h.is_empty()) {
+        let hash = ingest::hash(&bytes);
+        if hash == old {
+            return Outcome::Touched(hash);
+        }
+    }
     match pipeline.process(&entry.display(), entry.ext().as_deref(), &bytes) {
         Ok(p) => Outcome::Done(Box::new(p)),
         Err(e) => Outcome::Failed(e),
@@ -258,4 +307,78 @@ fn process(pipeline: &Pipeline, entry: &WalkEntry, max_bytes: u64) -> Outcome {
 
 fn display_dir(p: &Path) -> String {
     p.to_string_lossy().into_owned()
+}
+
+/// Progress on a terminal (stderr): files and pages done, pages per second, current file,
+/// ETA, failures so far. Hidden when stderr is not a terminal or with `--quiet`.
+struct Progress {
+    bar: indicatif::ProgressBar,
+    pages: std::sync::atomic::AtomicU64,
+    failed: std::sync::atomic::AtomicU64,
+    started: Instant,
+}
+
+impl Progress {
+    fn new(files: u64, quiet: bool) -> Progress {
+        use std::io::IsTerminal;
+        let bar = if quiet || !std::io::stderr().is_terminal() {
+            indicatif::ProgressBar::hidden()
+        } else {
+            let b = indicatif::ProgressBar::new(files);
+            b.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{elapsed_precise} [{bar:30}] {pos}/{len} files, ETA {eta}  {msg}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            );
+            b.enable_steady_tick(Duration::from_millis(200));
+            b
+        };
+        Progress {
+            bar,
+            pages: Default::default(),
+            failed: Default::default(),
+            started: Instant::now(),
+        }
+    }
+
+    fn current(&self, path: &str) {
+        if self.bar.is_hidden() {
+            return;
+        }
+        let pages = self.pages.load(std::sync::atomic::Ordering::Relaxed);
+        let rate = pages as f64 / self.started.elapsed().as_secs_f64().max(0.001);
+        let failed = self.failed.load(std::sync::atomic::Ordering::Relaxed);
+        let name: String = path
+            .chars()
+            .rev()
+            .take(40)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        self.bar.set_message(format!(
+            "{pages} pages ({rate:.0}/s), {failed} failed  {name}"
+        ));
+    }
+
+    fn file_done(&self, pages: u64, failed: bool) {
+        self.pages
+            .fetch_add(pages, std::sync::atomic::Ordering::Relaxed);
+        if failed {
+            self.failed
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        self.bar.inc(1);
+    }
+
+    /// Prints a line without tearing the bar.
+    fn warn(&self, msg: String) {
+        self.bar.suspend(|| warn(msg));
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
 }

@@ -10,6 +10,7 @@ mod extract;
 mod index;
 mod output;
 mod search;
+mod stats;
 mod tag;
 
 use crate::cli::{Cli, ColorChoice, Command, FilterArgs};
@@ -35,6 +36,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Tag(a) => tag::run(g, a),
         Command::Extract(a) => extract::run(g, a),
         Command::Export(a) => export::run(g, a),
+        Command::Stats(a) => stats::run(g, a),
     }
 }
 

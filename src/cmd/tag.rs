@@ -157,6 +157,7 @@ fn tag_files(
                         super::warn(format!("{}: warning: {w}", f.display()));
                     }
                     let title = p.document.title.clone();
+                    let meta = p.meta.clone();
                     for tp in p.passages {
                         passages += 1;
                         tags += tp.tagging.tags.len();
@@ -164,7 +165,10 @@ fn tag_files(
                             doc: p.document.hash.clone(),
                             path: p.document.path.clone(),
                             title: title.clone(),
-                            kind: p.document.kind.as_str().to_owned(),
+                            format: p.document.kind.as_str().to_owned(),
+                            kind: meta.kind.clone(),
+                            lang: tp.lang,
+                            year: meta.year,
                             page: tp.passage.page,
                             passage: tp.passage.ordinal,
                             range: tp.passage.range,

@@ -210,7 +210,7 @@ impl HtmlSink<'_> {
             let _ = writeln!(
                 h,
                 " · {} · BLAKE3 <code>{}</code> · dictionaries <code>{}</code></p>",
-                escape(&first.kind),
+                escape(&first.format),
                 escape(doc),
                 escape(&first.dict_version)
             );
@@ -218,7 +218,7 @@ impl HtmlSink<'_> {
             for e in mine {
                 if page != Some(e.page) {
                     page = Some(e.page);
-                    match url.filter(|_| e.kind == "pdf") {
+                    match url.filter(|_| e.format == "pdf") {
                         Some(u) => {
                             let _ = writeln!(
                                 h,

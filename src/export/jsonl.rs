@@ -1,8 +1,8 @@
 //! JSONL: one passage per line, the documented and versioned machine format.
 //!
 //! ```json
-//! {"format":"redflag.passage","version":1,"doc":"<blake3>","path":"r/a.pdf","title":null,
-//!  "kind":"pdf","page":3,"passage":2,"range":[120,480],"text":"...",
+//! {"schema":"redflag.passage","version":1,"doc":"<blake3>","path":"r/a.pdf","title":null,
+//!  "format":"pdf","kind":"court","lang":"en","year":2019,"page":3,"passage":2,"range":[120,480],"text":"...",
 //!  "tags":[{"category":"bribery","modality":"alleged","score":0.9,"rule":"bribery:paid-official",
 //!           "spans":[[10,24]],"rules":[...]}],
 //!  "entities":[...],"dictionary_version":"..."}
@@ -14,12 +14,15 @@ use std::io::{self, Write};
 /// The JSON object of one excerpt (also used by `search --json`).
 pub fn excerpt_json(e: &Excerpt) -> serde_json::Value {
     serde_json::json!({
-        "format": "redflag.passage",
+        "schema": "redflag.passage",
         "version": FORMAT_VERSION,
         "doc": e.doc,
         "path": e.path,
         "title": e.title,
+        "format": e.format,
         "kind": e.kind,
+        "lang": e.lang,
+        "year": e.year,
         "page": e.page,
         "passage": e.passage,
         "range": [e.range.0, e.range.1],

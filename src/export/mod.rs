@@ -10,7 +10,7 @@
 //! - [`mask`]: replaces names, phone numbers and e-mail addresses before any sink sees them.
 //! - [`manifest`]: the run record written next to every export.
 //!
-//! JSONL lines carry `"format": "redflag.passage"` and `"version":` [`FORMAT_VERSION`]; a
+//! JSONL lines carry `"schema": "redflag.passage"` and `"version":` [`FORMAT_VERSION`]; a
 //! change to the fields bumps it.
 
 mod csv;
@@ -43,8 +43,14 @@ pub struct Excerpt {
     pub path: String,
     /// Title, if any.
     pub title: Option<String>,
-    /// Format of the source.
+    /// File format of the source (`pdf`, `text`, `markdown`, `html`).
+    pub format: String,
+    /// Document kind (`court`, `report`, `press`, `other`).
     pub kind: String,
+    /// Passage language.
+    pub lang: String,
+    /// Document year, when known.
+    pub year: Option<u16>,
     /// 1-based page.
     pub page: u32,
     /// 1-based passage number within the page.
@@ -67,7 +73,10 @@ impl From<Hit> for Excerpt {
             doc: h.doc,
             path: h.path,
             title: h.title,
+            format: h.format,
             kind: h.kind,
+            lang: h.lang,
+            year: h.year,
             page: h.page,
             passage: h.passage,
             range: h.range,
@@ -292,12 +301,15 @@ pub(crate) mod tests {
             doc: format!("hash-of-{path}"),
             path: path.into(),
             title: None,
-            kind: if path.ends_with(".pdf") {
+            format: if path.ends_with(".pdf") {
                 "pdf"
             } else {
                 "text"
             }
             .into(),
+            kind: "report".into(),
+            lang: "en".into(),
+            year: None,
             page,
             passage,
             range: (0, text.len()),

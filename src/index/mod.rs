@@ -13,14 +13,14 @@ mod schema;
 mod search;
 
 pub use query::QueryError;
-pub use search::{Filters, Hit, SearchResult, SortOrder};
+pub use search::{Facets, Filters, Hit, SearchRequest, SearchResult, SortOrder};
 
 use crate::model::{Document, Passage, Tagging};
 use schema::{Fields, REC_FILE, REC_PASSAGE};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use tantivy::collector::DocSetCollector;
-use tantivy::query::TermQuery;
+use tantivy::query::{BooleanQuery, Occur, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
@@ -85,6 +85,12 @@ pub struct FileRecord {
     pub pages: u64,
     /// Number of passages.
     pub passages: u64,
+    /// Title (empty when none).
+    pub title: String,
+    /// File format.
+    pub format: String,
+    /// Document kind.
+    pub kind: String,
 }
 
 /// A passage with its tags, ready to index.
@@ -94,6 +100,17 @@ pub struct TaggedPassage {
     pub passage: Passage,
     /// Its tags and entities.
     pub tagging: Tagging,
+    /// Its language (see [`crate::classify::language`]).
+    pub lang: String,
+}
+
+/// Document-level metadata stored with every passage.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DocMeta {
+    /// `court`, `report`, `press`, `other`.
+    pub kind: String,
+    /// The document's year, when known.
+    pub year: Option<u16>,
 }
 
 /// An open index folder.
@@ -159,6 +176,7 @@ impl IndexStore {
 
     fn from_index(mut index: Index, dir: &Path) -> Result<IndexStore, IndexError> {
         let (_, fields) = schema::build();
+        schema::register_tokenizers(&index);
         index.set_default_multithread_executor().ok();
         let reader = index
             .reader_builder()
@@ -209,6 +227,9 @@ impl IndexStore {
                 mtime_ns: n(f.mtime),
                 pages: n(f.pages),
                 passages: n(f.passages),
+                title: s(f.title),
+                format: s(f.format),
+                kind: s(f.kind),
             };
             out.insert(rec.key.clone(), rec);
         }
@@ -245,6 +266,7 @@ impl Writer {
         &mut self,
         record: &FileRecord,
         document: &Document,
+        meta: &DocMeta,
         passages: &[TaggedPassage],
         dict_version: &str,
     ) -> Result<(), IndexError> {
@@ -259,12 +281,18 @@ impl Writer {
             d.add_text(f.doc, &document.hash);
             d.add_text(f.path, &record.path);
             d.add_text(f.title, &title);
-            d.add_text(f.kind, document.kind.as_str());
+            d.add_text(f.format, document.kind.as_str());
+            d.add_text(f.kind, &meta.kind);
+            d.add_text(f.lang, &tp.lang);
+            if let Some(y) = meta.year {
+                d.add_u64(f.year, y as u64);
+            }
             d.add_u64(f.page, p.page as u64);
             d.add_u64(f.passage, p.ordinal as u64);
             d.add_u64(f.start, p.range.0 as u64);
             d.add_u64(f.end, p.range.1 as u64);
             d.add_text(f.text, &p.text);
+            d.add_text(f.text_exact, &p.text);
             for t in &tp.tagging.tags {
                 d.add_text(f.tag, &t.category);
                 d.add_text(f.modality, t.modality.as_str());
@@ -278,13 +306,49 @@ impl Writer {
                 .add_document(d)
                 .map_err(|e| tantivy_err(&self.dir, e))?;
         }
+        let record = FileRecord {
+            title,
+            format: document.kind.as_str().to_owned(),
+            kind: meta.kind.clone(),
+            ..record.clone()
+        };
+        self.add_record(&record)
+    }
+
+    /// Replaces only the file record (the file was touched but its bytes are the same).
+    pub fn update_record(&mut self, record: &FileRecord) -> Result<(), IndexError> {
+        let q = BooleanQuery::new(vec![
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(self.fields.rec, REC_FILE),
+                    IndexRecordOption::Basic,
+                )) as Box<dyn tantivy::query::Query>,
+            ),
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(self.fields.key, &record.key),
+                    IndexRecordOption::Basic,
+                )),
+            ),
+        ]);
+        self.writer
+            .delete_query(Box::new(q))
+            .map_err(|e| tantivy_err(&self.dir, e))?;
+        self.add_record(record)
+    }
+
+    fn add_record(&mut self, record: &FileRecord) -> Result<(), IndexError> {
+        let f = &self.fields;
         let mut d = TantivyDocument::default();
         d.add_text(f.rec, REC_FILE);
         d.add_text(f.key, &record.key);
         d.add_text(f.doc, &record.doc);
         d.add_text(f.path, &record.path);
-        d.add_text(f.title, &title);
-        d.add_text(f.kind, document.kind.as_str());
+        d.add_text(f.title, &record.title);
+        d.add_text(f.format, &record.format);
+        d.add_text(f.kind, &record.kind);
         d.add_u64(f.size, record.size);
         d.add_u64(f.mtime, record.mtime_ns);
         d.add_u64(f.pages, record.pages);

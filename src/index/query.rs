@@ -3,11 +3,20 @@
 //!
 //! The syntax is tantivy's: terms, `"phrases"`, `"a b"~N` proximity, `AND`/`OR`/`NOT`,
 //! `+must`/`-mustnot`, parentheses, `field:value`, ranges `page:[1 TO 10]`. Several terms
-//! without an operator must all match (AND), as in web search.
+//! without an operator must all match (AND), as in web search. Two additions, applied on
+//! tantivy's parsed query tree before it becomes a query:
+//! - a quoted phrase without a field searches the unstemmed `text_exact` field, so
+//!   `"bribes paid"` does not also find `bribe pay`, while a bare `bribes` finds every
+//!   inflection through the stemmed `text` field;
+//! - `word~N` (N = 1 or 2) on a bare word is a fuzzy term: words within N edits
+//!   (`pasport~1` finds `passport`).
 
 use super::schema::Fields;
-use tantivy::query::{Query, QueryParser, QueryParserError};
-use tantivy::Index;
+use tantivy::query::{
+    BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, QueryParser, QueryParserError,
+};
+use tantivy::query_grammar::{self, Delimiter, UserInputAst, UserInputLeaf};
+use tantivy::{Index, Term};
 
 /// Fields a user may name in a query.
 pub const USER_FIELDS: &[&str] = &[
@@ -28,17 +37,92 @@ pub struct QueryError {
     pub hint: Option<String>,
 }
 
-pub(crate) fn parse(
-    index: &Index,
-    fields: &Fields,
-    query: &str,
-) -> Result<Box<dyn Query>, QueryError> {
+/// A parsed query and the words to highlight that tantivy's snippets cannot find (fuzzy).
+pub(crate) struct Parsed {
+    /// The query to run.
+    pub query: Box<dyn Query>,
+    /// Fuzzy terms: (lower-case word, distance).
+    pub fuzzy: Vec<(String, u8)>,
+}
+
+pub(crate) fn parse(index: &Index, fields: &Fields, query: &str) -> Result<Parsed, QueryError> {
     let mut parser = QueryParser::for_index(index, vec![fields.text]);
     parser.set_conjunction_by_default();
     if let Some(e) = precheck(query) {
         return Err(e);
     }
-    parser.parse_query(query).map_err(|e| explain(query, e))
+    let ast = query_grammar::parse_query(query).map_err(|_| QueryError {
+        query: query.to_owned(),
+        position: None,
+        message: "the query cannot be parsed".to_owned(),
+        hint: Some(SYNTAX_HINT.to_owned()),
+    })?;
+    let mut fuzzy = Vec::new();
+    let q = convert(&parser, fields, ast, &mut fuzzy).map_err(|e| explain(query, e))?;
+    Ok(Parsed { query: q, fuzzy })
+}
+
+const SYNTAX_HINT: &str =
+    "syntax: words, \"a phrase\", \"a b\"~5, word~1, AND/OR/NOT, +must, -exclude, field:value";
+
+/// Converts tantivy's parsed tree, routing quoted phrases to the exact field and `word~N`
+/// to fuzzy term queries; every other leaf goes through tantivy's own conversion.
+fn convert(
+    parser: &QueryParser,
+    fields: &Fields,
+    ast: UserInputAst,
+    fuzzy: &mut Vec<(String, u8)>,
+) -> Result<Box<dyn Query>, QueryParserError> {
+    match ast {
+        UserInputAst::Clause(clauses) => {
+            let mut out = Vec::with_capacity(clauses.len());
+            for (occur, sub) in clauses {
+                out.push((
+                    occur.unwrap_or(Occur::Must),
+                    convert(parser, fields, sub, fuzzy)?,
+                ));
+            }
+            if !out.is_empty() && out.iter().all(|(o, _)| *o == Occur::MustNot) {
+                return Err(QueryParserError::AllButQueryForbidden);
+            }
+            Ok(Box::new(BooleanQuery::new(out)))
+        }
+        UserInputAst::Boost(inner, boost) => Ok(Box::new(BoostQuery::new(
+            convert(parser, fields, *inner, fuzzy)?,
+            boost.into_inner() as f32,
+        ))),
+        UserInputAst::Leaf(leaf) => match *leaf {
+            UserInputLeaf::Literal(mut lit) => {
+                let on_text = lit.field_name.as_deref().is_none_or(|f| f == "text");
+                // tantivy's grammar keeps `word~N` as the literal text "word~N".
+                let fuzzy_term = (on_text && lit.delimiter == Delimiter::None)
+                    .then(|| lit.phrase.rsplit_once('~'))
+                    .flatten()
+                    .filter(|(w, n)| {
+                        !w.is_empty()
+                            && w.chars().all(char::is_alphanumeric)
+                            && matches!(*n, "1" | "2")
+                    });
+                if let Some((w, n)) = fuzzy_term {
+                    let word = w.to_lowercase();
+                    let distance: u8 = if n == "2" { 2 } else { 1 };
+                    fuzzy.push((word.clone(), distance));
+                    return Ok(Box::new(FuzzyTermQuery::new(
+                        Term::from_field_text(fields.text_exact, &word),
+                        distance,
+                        true,
+                    )));
+                }
+                if on_text && lit.delimiter == Delimiter::DoubleQuotes {
+                    lit.field_name = Some("text_exact".to_owned());
+                }
+                parser.build_query_from_user_input_ast(UserInputAst::Leaf(Box::new(
+                    UserInputLeaf::Literal(lit),
+                )))
+            }
+            other => parser.build_query_from_user_input_ast(UserInputAst::Leaf(Box::new(other))),
+        },
+    }
 }
 
 /// Finds the common mistakes tantivy reports without a position.
@@ -129,14 +213,7 @@ fn explain(query: &str, e: QueryParserError) -> QueryError {
             format!("field `{f}` cannot be searched"),
             Some(format!("fields: {}", USER_FIELDS.join(", "))),
         ),
-        other => (
-            None,
-            other.to_string(),
-            Some(
-                "syntax: words, \"a phrase\", \"a b\"~5, AND/OR/NOT, +must, -exclude, field:value"
-                    .to_owned(),
-            ),
-        ),
+        other => (None, other.to_string(), Some(SYNTAX_HINT.to_owned())),
     };
     QueryError {
         query: query.to_owned(),
@@ -147,7 +224,7 @@ fn explain(query: &str, e: QueryParserError) -> QueryError {
 }
 
 /// Levenshtein distance, for "did you mean".
-fn strsim(a: &str, b: &str) -> usize {
+pub(crate) fn strsim(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {

@@ -13,6 +13,8 @@ pub const REC_PASSAGE: &str = "passage";
 pub const REC_FILE: &str = "file";
 /// The tokenizer of the `text` field: English stemming, so `bribes` finds `bribed`.
 pub const TEXT_TOKENIZER: &str = "en_stem";
+/// The tokenizer of the `text_exact` field: words, lower-cased, not stemmed.
+pub const EXACT_TOKENIZER: &str = "redflag_exact";
 
 /// Handles to every field of the schema.
 #[derive(Debug, Clone)]
@@ -27,8 +29,14 @@ pub struct Fields {
     pub path: Field,
     /// Title (searchable with `title:`).
     pub title: Field,
-    /// Format: `pdf`, `text`, `markdown`, `html`.
+    /// File format: `pdf`, `text`, `markdown`, `html`.
+    pub format: Field,
+    /// Document kind: `court`, `report`, `press`, `other`.
     pub kind: Field,
+    /// Passage language (ISO 639-1 where known, `und` otherwise).
+    pub lang: Field,
+    /// Document year, when known.
+    pub year: Field,
     /// 1-based page number.
     pub page: Field,
     /// 1-based passage number within the page.
@@ -39,6 +47,8 @@ pub struct Fields {
     pub end: Field,
     /// Passage text (stemmed, with positions, stored).
     pub text: Field,
+    /// Passage text again, unstemmed, for exact phrases and fuzzy terms (not stored).
+    pub text_exact: Field,
     /// Category ids of the passage's tags.
     pub tag: Field,
     /// Modalities of the passage's tags.
@@ -74,16 +84,27 @@ pub fn build() -> (Schema, Fields) {
     );
     let fields = Fields {
         rec: b.add_text_field("rec", STRING),
-        key: b.add_text_field("key", STRING | STORED),
+        key: b.add_text_field("key", STRING | STORED | FAST),
         doc: b.add_text_field("doc", STRING | STORED),
         path: b.add_text_field("path", TEXT | STORED),
         title: b.add_text_field("title", TEXT | STORED),
-        kind: b.add_text_field("kind", STRING | STORED),
+        format: b.add_text_field("format", STRING | STORED),
+        kind: b.add_text_field("kind", STRING | STORED | FAST),
+        lang: b.add_text_field("lang", STRING | STORED | FAST),
+        year: b.add_u64_field("year", INDEXED | STORED | FAST),
         page: b.add_u64_field("page", INDEXED | STORED | FAST),
         passage: b.add_u64_field("passage", STORED | FAST),
         start: b.add_u64_field("start", STORED),
         end: b.add_u64_field("end", STORED),
         text: b.add_text_field("text", text_opts),
+        text_exact: b.add_text_field(
+            "text_exact",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(EXACT_TOKENIZER)
+                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            ),
+        ),
         tag: b.add_text_field("tag", STRING | FAST),
         modality: b.add_text_field("modality", STRING | FAST),
         tagmod: b.add_text_field("tagmod", STRING),
@@ -97,4 +118,16 @@ pub fn build() -> (Schema, Fields) {
         passages: b.add_u64_field("passages", STORED),
     };
     (b.build(), fields)
+}
+
+/// Registers the tokenizers the schema names (on every open).
+pub fn register_tokenizers(index: &tantivy::Index) {
+    use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer};
+    index.tokenizers().register(
+        EXACT_TOKENIZER,
+        TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(80))
+            .filter(LowerCaser)
+            .build(),
+    );
 }

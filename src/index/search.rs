@@ -1,12 +1,17 @@
 //! Searching the index: a query plus filters → ranked or document-ordered passages, each with
-//! everything needed to cite and highlight it (no source file is reopened).
+//! everything needed to cite and highlight it (no source file is reopened); facet counts;
+//! neighbouring passages for context.
 
+use super::query::{self, strsim};
 use super::schema::REC_PASSAGE;
-use super::{query, tantivy_err, IndexError, IndexStore};
+use super::{tantivy_err, IndexError, IndexStore};
 use crate::model::{Entity, Modality, Span, Tag};
 use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use tantivy::aggregation::agg_req::Aggregations;
+use tantivy::aggregation::{AggContextParams, AggregationCollector};
 use tantivy::collector::{Count, DocSetCollector, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, TermQuery};
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
@@ -32,6 +37,24 @@ pub enum SortOrder {
     Document,
 }
 
+/// What to search for and how to return it.
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest<'a> {
+    /// The query as typed (empty: every passage).
+    pub query: &'a str,
+    /// Filters.
+    pub filters: Filters,
+    /// Result order.
+    pub sort: SortOrder,
+    /// Most hits returned (never caps `total`); `None`: all.
+    pub limit: Option<usize>,
+    /// Hits skipped before the first returned (paging).
+    pub offset: usize,
+    /// Keep only passages whose text matches (applied after the index narrowed the
+    /// candidates; `total` then counts the passages that match it).
+    pub regex: Option<&'a regex::Regex>,
+}
+
 /// One matching passage.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Hit {
@@ -43,8 +66,14 @@ pub struct Hit {
     pub path: String,
     /// Title, if any.
     pub title: Option<String>,
-    /// Format.
+    /// File format (`pdf`, `text`, `markdown`, `html`).
+    pub format: String,
+    /// Document kind (`court`, `report`, `press`, `other`).
     pub kind: String,
+    /// Passage language.
+    pub lang: String,
+    /// Document year.
+    pub year: Option<u16>,
     /// 1-based page.
     pub page: u32,
     /// 1-based passage number within the page.
@@ -75,25 +104,38 @@ pub struct SearchResult {
     pub total: usize,
 }
 
+/// Counts of matching passages by tag, modality, document, year, kind and language.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+pub struct Facets {
+    /// Passages per category.
+    pub tag: Vec<(String, u64)>,
+    /// Passages per modality.
+    pub modality: Vec<(String, u64)>,
+    /// Passages per document (path).
+    pub document: Vec<(String, u64)>,
+    /// Passages per year.
+    pub year: Vec<(String, u64)>,
+    /// Passages per document kind.
+    pub kind: Vec<(String, u64)>,
+    /// Passages per language.
+    pub lang: Vec<(String, u64)>,
+}
+
+/// A compiled request: the tantivy query and what to highlight.
+struct Compiled {
+    query: BooleanQuery,
+    user: Option<Box<dyn Query>>,
+    fuzzy: Vec<(String, u8)>,
+}
+
 impl IndexStore {
-    /// Runs `query` (empty: every passage) with `filters`. `limit` bounds the hits returned,
-    /// never the total; `None` returns every match.
-    pub fn search(
-        &self,
-        query_text: &str,
-        filters: &Filters,
-        sort: SortOrder,
-        limit: Option<usize>,
-    ) -> Result<SearchResult, IndexError> {
-        self.reader
-            .reload()
-            .map_err(|e| tantivy_err(&self.dir, e))?;
-        let searcher = self.reader.searcher();
+    fn compile(&self, query_text: &str, filters: &Filters) -> Result<Compiled, IndexError> {
         let f = &self.fields;
-        let user: Option<Box<dyn Query>> = if query_text.trim().is_empty() {
-            None
+        let (user, fuzzy) = if query_text.trim().is_empty() {
+            (None, Vec::new())
         } else {
-            Some(query::parse(&self.index, f, query_text)?)
+            let p = query::parse(&self.index, f, query_text)?;
+            (Some(p.query), p.fuzzy)
         };
         let mut clauses: Vec<(Occur, Box<dyn Query>)> =
             vec![(Occur::Must, term_query(f.rec, REC_PASSAGE))];
@@ -137,50 +179,182 @@ impl IndexStore {
                 Box::new(tantivy::query::ExistsQuery::new("tag".to_owned(), false)),
             ));
         }
-        let q = BooleanQuery::new(clauses);
-        let total = searcher
-            .search(&q, &Count)
+        Ok(Compiled {
+            query: BooleanQuery::new(clauses),
+            user,
+            fuzzy,
+        })
+    }
+
+    fn fresh_searcher(&self) -> Result<Searcher, IndexError> {
+        self.reader
+            .reload()
             .map_err(|e| tantivy_err(&self.dir, e))?;
-        let want = limit.unwrap_or(total).min(total);
-        let mut scored: Vec<(f32, DocAddress)> = if want == 0 {
+        Ok(self.reader.searcher())
+    }
+
+    /// Runs a search request.
+    pub fn search_request(&self, req: &SearchRequest<'_>) -> Result<SearchResult, IndexError> {
+        let searcher = self.fresh_searcher()?;
+        let c = self.compile(req.query, &req.filters)?;
+        let err = |e| tantivy_err(&self.dir, e);
+        let index_total = searcher.search(&c.query, &Count).map_err(err)?;
+        let highlighter = Highlighter::new(self, &searcher, &c)?;
+        let by_score = req.sort == SortOrder::Score && c.user.is_some();
+        // Without a regex, the index decides the window; with one, every candidate is read.
+        let window = match (req.regex, req.limit) {
+            (None, Some(l)) => (req.offset + l).min(index_total),
+            _ => index_total,
+        };
+        let addrs: Vec<(f32, DocAddress)> = if window == 0 {
             Vec::new()
-        } else if sort == SortOrder::Score && user.is_some() {
+        } else if by_score {
             searcher
-                .search(&q, &TopDocs::with_limit(want).order_by_score())
-                .map_err(|e| tantivy_err(&self.dir, e))?
+                .search(&c.query, &TopDocs::with_limit(window).order_by_score())
+                .map_err(err)?
         } else {
             let mut all: Vec<DocAddress> = searcher
-                .search(&q, &DocSetCollector)
-                .map_err(|e| tantivy_err(&self.dir, e))?
+                .search(&c.query, &DocSetCollector)
+                .map_err(err)?
                 .into_iter()
                 .collect();
             all.sort();
             all.into_iter().map(|a| (0.0, a)).collect()
         };
-        let highlighter = match &user {
-            Some(uq) => {
-                let mut g = SnippetGenerator::create(&searcher, uq.as_ref(), f.text)
-                    .map_err(|e| tantivy_err(&self.dir, e))?;
-                // Passages are short: highlight over the whole text, not one fragment.
-                g.set_max_num_chars(1 << 20);
-                Some(g)
-            }
-            None => None,
-        };
-        let mut hits = Vec::with_capacity(scored.len().min(want));
-        if sort == SortOrder::Document || user.is_none() {
-            // Load every match, order by path/page/passage, then cut.
-            for (score, addr) in scored.drain(..) {
-                hits.push(self.load_hit(&searcher, addr, score, highlighter.as_ref())?);
-            }
-            hits.sort_by(document_order);
-            hits.truncate(want);
-        } else {
-            for (score, addr) in scored {
-                hits.push(self.load_hit(&searcher, addr, score, highlighter.as_ref())?);
+        let mut hits = Vec::with_capacity(addrs.len());
+        for (score, addr) in addrs {
+            let hit = self.load_hit(&searcher, addr, score, &highlighter)?;
+            if req.regex.is_none_or(|r| r.is_match(&hit.text)) {
+                hits.push(hit);
             }
         }
+        let total = if req.regex.is_some() {
+            hits.len()
+        } else {
+            index_total
+        };
+        if !by_score {
+            hits.sort_by(document_order);
+        }
+        let hits: Vec<Hit> = hits
+            .into_iter()
+            .skip(req.offset)
+            .take(req.limit.unwrap_or(usize::MAX))
+            .collect();
         Ok(SearchResult { hits, total })
+    }
+
+    /// Runs `query` (empty: every passage) with `filters`. `limit` bounds the hits returned,
+    /// never the total; `None` returns every match.
+    pub fn search(
+        &self,
+        query_text: &str,
+        filters: &Filters,
+        sort: SortOrder,
+        limit: Option<usize>,
+    ) -> Result<SearchResult, IndexError> {
+        self.search_request(&SearchRequest {
+            query: query_text,
+            filters: filters.clone(),
+            sort,
+            limit,
+            ..SearchRequest::default()
+        })
+    }
+
+    /// Facet counts for a query and filters (passages counted once per bucket).
+    pub fn facets(&self, query_text: &str, filters: &Filters) -> Result<Facets, IndexError> {
+        let searcher = self.fresh_searcher()?;
+        let c = self.compile(query_text, filters)?;
+        let terms = |field: &str| serde_json::json!({"terms": {"field": field, "size": 100000}});
+        let req: Aggregations = serde_json::from_value(serde_json::json!({
+            "tag": terms("tag"),
+            "modality": terms("modality"),
+            "key": terms("key"),
+            "year": terms("year"),
+            "kind": terms("kind"),
+            "lang": terms("lang"),
+        }))
+        .map_err(|e| IndexError::Io {
+            path: self.dir.clone(),
+            message: format!("facet request: {e}"),
+        })?;
+        let collector = AggregationCollector::from_aggs(req, AggContextParams::default());
+        let res = searcher
+            .search(&c.query, &collector)
+            .map_err(|e| tantivy_err(&self.dir, e))?;
+        let v = serde_json::to_value(res).unwrap_or_default();
+        let buckets = |name: &str| -> Vec<(String, u64)> {
+            let mut out: Vec<(String, u64)> = v[name]["buckets"]
+                .as_array()
+                .map(|bs| {
+                    bs.iter()
+                        .map(|b| {
+                            let key = match &b["key"] {
+                                serde_json::Value::String(s) => s.clone(),
+                                serde_json::Value::Number(n) => {
+                                    n.as_f64().map_or(n.to_string(), |f| format!("{f:.0}"))
+                                }
+                                other => other.to_string(),
+                            };
+                            (key, b["doc_count"].as_u64().unwrap_or(0))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            out
+        };
+        // Documents are counted by key; show them by the path they were indexed under.
+        let paths: BTreeMap<String, String> = self
+            .catalogue()?
+            .into_values()
+            .map(|r| (r.key, r.path))
+            .collect();
+        let document = buckets("key")
+            .into_iter()
+            .map(|(k, n)| (paths.get(&k).cloned().unwrap_or(k), n))
+            .collect();
+        let mut year = buckets("year");
+        year.sort_by(|a, b| b.0.cmp(&a.0));
+        Ok(Facets {
+            tag: buckets("tag"),
+            modality: buckets("modality"),
+            document,
+            year,
+            kind: buckets("kind"),
+            lang: buckets("lang"),
+        })
+    }
+
+    /// The passages within `n` passages of `hit` on the same page, in order, `hit` included.
+    pub fn neighbours(&self, hit: &Hit, n: u32) -> Result<Vec<Hit>, IndexError> {
+        let searcher = self.fresh_searcher()?;
+        let f = &self.fields;
+        let q = BooleanQuery::new(vec![
+            (Occur::Must, term_query(f.rec, REC_PASSAGE)),
+            (Occur::Must, term_query(f.doc, &hit.doc)),
+            (
+                Occur::Must,
+                Box::new(RangeQuery::new(
+                    std::ops::Bound::Included(Term::from_field_u64(f.page, hit.page as u64)),
+                    std::ops::Bound::Included(Term::from_field_u64(f.page, hit.page as u64)),
+                )),
+            ),
+        ]);
+        let addrs = searcher
+            .search(&q, &DocSetCollector)
+            .map_err(|e| tantivy_err(&self.dir, e))?;
+        let none = Highlighter::default();
+        let mut out = Vec::new();
+        for a in addrs {
+            let h = self.load_hit(&searcher, a, 0.0, &none)?;
+            if h.path == hit.path && h.passage.abs_diff(hit.passage) <= n {
+                out.push(h);
+            }
+        }
+        out.sort_by_key(|h| h.passage);
+        Ok(out)
     }
 
     fn load_hit(
@@ -188,7 +362,7 @@ impl IndexStore {
         searcher: &Searcher,
         addr: DocAddress,
         score: f32,
-        highlighter: Option<&SnippetGenerator>,
+        highlighter: &Highlighter,
     ) -> Result<Hit, IndexError> {
         let f = &self.fields;
         let d: TantivyDocument = searcher.doc(addr).map_err(|e| tantivy_err(&self.dir, e))?;
@@ -199,27 +373,19 @@ impl IndexStore {
         };
         let n = |field| d.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0);
         let text = s(f.text);
-        let highlights = match highlighter {
-            Some(h) => {
-                let snip = h.snippet(&text);
-                let base = snip.fragment_range().start;
-                snip.highlighted()
-                    .iter()
-                    .map(|r| Span {
-                        start: base + r.start,
-                        end: base + r.end,
-                    })
-                    .collect()
-            }
-            None => Vec::new(),
-        };
         let title = s(f.title);
         Ok(Hit {
             score,
             doc: s(f.doc),
             path: s(f.path),
             title: (!title.is_empty()).then_some(title),
+            format: s(f.format),
             kind: s(f.kind),
+            lang: s(f.lang),
+            year: d
+                .get_first(f.year)
+                .and_then(|v| v.as_u64())
+                .map(|y| y as u16),
             page: n(f.page) as u32,
             passage: n(f.passage) as u32,
             range: (n(f.start) as usize, n(f.end) as usize),
@@ -227,9 +393,81 @@ impl IndexStore {
             entities: serde_json::from_str(&s(f.entities_json)).unwrap_or_default(),
             offset_map: serde_json::from_str(&s(f.offsets_json)).unwrap_or_default(),
             dict_version: s(f.dict_version),
-            highlights,
+            highlights: highlighter.highlight(&text),
             text,
         })
+    }
+}
+
+/// Finds the query's words in a passage text: stemmed terms, exact phrases, fuzzy words.
+#[derive(Default)]
+struct Highlighter {
+    generators: Vec<SnippetGenerator>,
+    fuzzy: Vec<(String, u8)>,
+}
+
+impl Highlighter {
+    fn new(
+        store: &IndexStore,
+        searcher: &Searcher,
+        c: &Compiled,
+    ) -> Result<Highlighter, IndexError> {
+        let Some(user) = &c.user else {
+            return Ok(Highlighter::default());
+        };
+        let mut generators = Vec::new();
+        for field in [store.fields.text, store.fields.text_exact] {
+            let mut g = SnippetGenerator::create(searcher, user.as_ref(), field)
+                .map_err(|e| tantivy_err(&store.dir, e))?;
+            // Passages are short: highlight over the whole text, not one fragment.
+            g.set_max_num_chars(1 << 20);
+            generators.push(g);
+        }
+        Ok(Highlighter {
+            generators,
+            fuzzy: c.fuzzy.clone(),
+        })
+    }
+
+    fn highlight(&self, text: &str) -> Vec<Span> {
+        let mut spans: Vec<Span> = Vec::new();
+        for g in &self.generators {
+            let snip = g.snippet(text);
+            let base = snip.fragment_range().start;
+            spans.extend(snip.highlighted().iter().map(|r| Span {
+                start: base + r.start,
+                end: base + r.end,
+            }));
+        }
+        if !self.fuzzy.is_empty() {
+            let mut start = None;
+            for (i, c) in text
+                .char_indices()
+                .chain(std::iter::once((text.len(), ' ')))
+            {
+                match (c.is_alphanumeric(), start) {
+                    (true, None) => start = Some(i),
+                    (false, Some(s)) => {
+                        let w = text[s..i].to_lowercase();
+                        if self.fuzzy.iter().any(|(f, d)| strsim(f, &w) <= *d as usize) {
+                            spans.push(Span { start: s, end: i });
+                        }
+                        start = None;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        spans.sort();
+        // Merge overlaps.
+        let mut out: Vec<Span> = Vec::with_capacity(spans.len());
+        for s in spans {
+            match out.last_mut() {
+                Some(last) if s.start <= last.end => last.end = last.end.max(s.end),
+                _ => out.push(s),
+            }
+        }
+        out
     }
 }
 

@@ -30,7 +30,8 @@ fn index_then_search_lands_on_the_right_page() {
     assert_eq!(h["page"], 2);
     let text = h["text"].as_str().unwrap();
     assert!(text.contains("tea money"));
-    assert_eq!(h["format"], "redflag.passage");
+    assert_eq!(h["schema"], "redflag.passage");
+    assert_eq!(h["format"], "pdf");
     assert_eq!(h["version"], 1);
     assert!(h["score"].as_f64().unwrap() > 0.0);
     assert!(h["tags"].is_array());

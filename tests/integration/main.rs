@@ -3,6 +3,8 @@
 
 mod cli;
 mod export_formats;
+mod robustness;
+mod search;
 mod shared_sets;
 mod tagging;
 mod util;
