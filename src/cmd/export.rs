@@ -109,7 +109,7 @@ pub(super) fn run(g: &Global, a: &ExportArgs) -> Result<ExitCode, Error> {
         let opts = SinkOptions {
             bom: a.bom,
             links: if format == Format::Html {
-                links(&shown)
+                links(&originals, &shown)
             } else {
                 HashMap::new()
             },
@@ -241,11 +241,12 @@ fn absolute(p: &Path) -> String {
         .to_string()
 }
 
-/// `file:` URLs for every source that exists on this machine.
-fn links(excerpts: &[Excerpt]) -> HashMap<String, String> {
+/// `file:` URLs for every source that exists on this machine, keyed by the path as shown. A
+/// path that masking changed gets no link (the URL would carry the masked name).
+fn links(originals: &[Excerpt], shown: &[Excerpt]) -> HashMap<String, String> {
     let mut out = HashMap::new();
-    for e in excerpts {
-        if out.contains_key(&e.path) {
+    for (e, s) in originals.iter().zip(shown) {
+        if out.contains_key(&e.path) || e.path != s.path {
             continue;
         }
         if let Ok(abs) = std::fs::canonicalize(source_path(&e.path)) {

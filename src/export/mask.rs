@@ -4,8 +4,9 @@
 //!
 //! [`Masker::apply`] rewrites an [`Excerpt`]'s text, title and entities and moves every span
 //! (tags, rules, entities) to the masked text: a span that touched a masked string covers its
-//! placeholder, so highlights stay on the right words. The path is not masked (it is the link
-//! to the source); page byte ranges (`range`) still point into the original page text.
+//! placeholder, so highlights stay on the right words. A name in the path is masked too (the
+//! report then gives no link to that file); page byte ranges (`range`) still point into the
+//! original page text.
 
 use super::Excerpt;
 use crate::model::Span;
@@ -64,14 +65,36 @@ impl Masker {
     /// Names (matched whole-word, ASCII case-insensitively) and, if `contacts`, phone numbers
     /// and e-mail addresses.
     pub fn new(names: &[String], contacts: bool) -> Result<Masker, MaskError> {
-        let names = if names.is_empty() {
+        // ASCII letters match in any case; other scripts as written, in lower, upper and
+        // title case (NGUYỄN, Nguyễn, nguyễn).
+        let mut patterns: Vec<String> = Vec::with_capacity(names.len() * 4);
+        for n in names.iter().filter(|n| !n.trim().is_empty()) {
+            let title: String = n
+                .split(' ')
+                .map(|w| {
+                    let mut c = w.chars();
+                    c.next().map_or_else(String::new, |f| {
+                        f.to_uppercase()
+                            .chain(c.flat_map(char::to_lowercase))
+                            .collect()
+                    })
+                })
+                .collect::<Vec<_>>()
+                .join(" ");
+            for v in [n.clone(), n.to_lowercase(), n.to_uppercase(), title] {
+                if !patterns.contains(&v) {
+                    patterns.push(v);
+                }
+            }
+        }
+        let names = if patterns.is_empty() {
             None
         } else {
             Some(
                 AhoCorasickBuilder::new()
                     .ascii_case_insensitive(true)
                     .match_kind(MatchKind::LeftmostLongest)
-                    .build(names)
+                    .build(&patterns)
                     .map_err(|e| MaskError::Names(e.to_string()))?,
             )
         };
@@ -156,6 +179,7 @@ impl Masker {
         let edits = self.edits(&e.text, &keep);
         let mut out = e.clone();
         out.title = e.title.as_deref().map(|t| self.mask_str(t));
+        out.path = self.mask_str(&e.path);
         if edits.is_empty() {
             return (out, 0);
         }
@@ -300,6 +324,18 @@ mod tests {
         );
         assert!(!m.is_empty());
         assert!(Masker::new(&[], false).unwrap().is_empty());
+    }
+
+    #[test]
+    fn names_in_other_scripts_match_in_lower_upper_and_title_case() {
+        let m = Masker::new(&["Nguyễn Văn Ánh".to_owned()], false).unwrap();
+        assert_eq!(
+            m.mask_str("NGUYỄN VĂN ÁNH, nguyễn văn ánh and Nguyễn Văn Ánh"),
+            "[name], [name] and [name]"
+        );
+        let mut e = excerpt("statements/Nguyễn Văn Ánh.txt", 1, 1, "x", &[]);
+        e.title = None;
+        assert_eq!(m.apply(&e).0.path, "statements/[name].txt");
     }
 
     #[test]

@@ -810,3 +810,94 @@ fn pdf_highlights_lie_over_the_matched_words() {
         }
     }
 }
+
+/// Every PDF of the shared development corpus (damaged, encrypted, huge, odd page trees): an
+/// annotated copy is made without a panic, or a clean error is returned; a copy of a file that
+/// qpdf accepts is accepted too, still starts with the original bytes and carries the notes.
+#[test]
+fn annotating_every_shared_corpus_pdf_is_safe() {
+    use redflag::export::pdf::{annotate, Mark};
+    use redflag::model::Rect;
+    let Some(dir) = crate::util::shared("corpus/dev") else {
+        return;
+    };
+    let has_qpdf = tool("qpdf");
+    let t = TestDir::new();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "pdf"))
+        .collect();
+    files.sort();
+    let (mut copies, mut refused) = (0, 0);
+    for p in &files {
+        let src = std::fs::read(p).unwrap();
+        let marks = [
+            Mark {
+                page: 1,
+                quads: vec![Rect {
+                    x0: 72.0,
+                    y0: 700.0,
+                    x1: 200.0,
+                    y1: 712.0,
+                }],
+                color: (255, 214, 102),
+                category: "bribery".into(),
+                note: "redflag: bribery (alleged)\nrule: test ¶".into(),
+            },
+            Mark {
+                page: 1,
+                quads: vec![],
+                color: (128, 222, 234),
+                category: "trafficking".into(),
+                note: "redflag: trafficking (asserted)".into(),
+            },
+        ];
+        let out = match std::panic::catch_unwind(|| annotate(&src, &marks)) {
+            Ok(Ok(out)) => out,
+            Ok(Err(e)) => {
+                eprintln!("{}: refused: {e}", p.display());
+                refused += 1;
+                continue;
+            }
+            Err(_) => panic!("{}: annotate panicked", p.display()),
+        };
+        copies += 1;
+        let header = src.windows(5).position(|w| w == b"%PDF-").unwrap_or(0);
+        assert!(out.bytes.starts_with(&src[header..]), "{}", p.display());
+        assert_eq!((out.highlights, out.notes), (1, 1), "{}", p.display());
+        let copy = t.write("copy.pdf", &out.bytes);
+        let reread = lopdf::Document::load_mem(&out.bytes);
+        if let Ok(doc) = &reread {
+            let page = doc.get_pages()[&1];
+            let n = doc
+                .get_page_annotations(page)
+                .map(|a| a.iter().filter(|d| subtype(d) == b"Highlight").count())
+                .unwrap_or(0);
+            assert!(n >= 1, "{}: highlight not found on re-reading", p.display());
+        }
+        if has_qpdf {
+            let ok = |f: &Path| {
+                Command::new("qpdf")
+                    .arg("--check")
+                    .arg(f)
+                    .output()
+                    .map(|o| o.status.code() == Some(0))
+                    .unwrap_or(false)
+            };
+            if ok(p) {
+                assert!(
+                    ok(&copy),
+                    "{}: qpdf accepts the original, not the copy",
+                    p.display()
+                );
+            }
+        }
+    }
+    eprintln!("{copies} copies, {refused} refused of {} PDFs", files.len());
+    assert!(
+        copies * 10 >= files.len() * 8,
+        "{copies} of {} annotated",
+        files.len()
+    );
+}

@@ -236,12 +236,48 @@ fn highlight_appearance(bbox: &Rect, quads: &[Rect], color: [f32; 3]) -> Stream 
     Stream::new(d, content.into_bytes())
 }
 
-/// A copy of `src` with `marks` added as annotations (an incremental update: `src` is the
-/// copy's first bytes, unchanged). Marks on pages the document lacks are an error.
+/// Where the `%PDF-` header starts. Readers take the offsets of a file with junk before its
+/// header as relative to the header, so the copy starts there.
+fn header_offset(src: &[u8]) -> usize {
+    src.get(..src.len().min(1024))
+        .and_then(|head| head.windows(5).position(|w| w == b"%PDF-"))
+        .unwrap_or(0)
+}
+
+/// The offset after the file's last `startxref` keyword, if it points inside the file.
+fn last_startxref(src: &[u8]) -> Option<usize> {
+    let tail_start = src.len().saturating_sub(2048);
+    let tail = &src[tail_start..];
+    let at = tail.windows(9).rposition(|w| w == b"startxref")?;
+    let digits: String = tail[at + 9..]
+        .iter()
+        .skip_while(|b| b.is_ascii_whitespace())
+        .take_while(|b| b.is_ascii_digit())
+        .map(|&b| b as char)
+        .collect();
+    digits
+        .parse::<usize>()
+        .ok()
+        .filter(|&n| n > 0 && n < src.len())
+}
+
+/// A copy of `src` with `marks` added as annotations: an incremental update, so the copy is
+/// the original bytes (from the `%PDF-` header on) followed by the new objects. Marks on pages
+/// the document lacks are an error.
 pub fn annotate(src: &[u8], marks: &[Mark]) -> Result<Annotated, PdfExportError> {
+    let src = &src[header_offset(src)..];
     let mut inc: IncrementalDocument = src
         .try_into()
         .map_err(|e: lopdf::Error| PdfExportError::Load(e.to_string()))?;
+    // The update's /Prev must be the original's last cross-reference section, the one its
+    // final `startxref` names (lopdf may record an earlier one for hybrid files). Without a
+    // /Prev, lopdf rebuilt the table by scanning and the update stands alone.
+    if let Some(last) = last_startxref(src).filter(|_| inc.new_document.trailer.has(b"Prev")) {
+        inc.new_document
+            .trailer
+            .set("Prev", Object::Integer(last as i64));
+        inc.new_document.trailer.remove(b"XRefStm");
+    }
     let pages = inc.get_prev_documents().get_pages();
     let mut by_page: BTreeMap<u32, Vec<&Mark>> = BTreeMap::new();
     for m in marks {
