@@ -80,8 +80,10 @@ h1{font-size:1.6em;margin-bottom:.2em}h2{margin-top:2em;border-bottom:2px solid 
 h3{font-size:1.05em;color:#555;margin:1.4em 0 .4em}
 .meta{color:#666;font-size:.9em}.meta code{font-size:.85em;word-break:break-all}
 table.summary{border-collapse:collapse;margin:1em 0;font-size:.9em}
-table.summary th,table.summary td{border:1px solid #ccc;padding:.3em .6em;text-align:center}
-table.summary th.doc,table.summary td.doc{text-align:left;min-width:16em}
+table.summary th,table.summary td{border:1px solid #ccc;padding:.3em .4em;text-align:center}
+table.summary th.doc,table.summary td.doc{text-align:left;min-width:12em}
+table.summary thead .chip{font-size:.8em;white-space:normal}
+div.wrap{overflow-x:auto}
 table.summary td.zero{color:#bbb}
 .legend{display:flex;flex-wrap:wrap;gap:.4em;padding:0;list-style:none}
 article.excerpt{border-left:4px solid #ccc;margin:.8em 0;padding:.3em 1em;background:#fafafa}
@@ -114,13 +116,19 @@ impl HtmlSink<'_> {
                 .position(|x| *x == c)
                 .map_or(String::new(), |i| format!("c{i}"))
         };
-        // Documents in order of appearance.
-        let mut docs: Vec<(&str, &str)> = Vec::new();
+        // Documents in order of appearance, each with its excerpts.
+        let mut docs: Vec<(&str, &str, Vec<&Excerpt>)> = Vec::new();
+        let mut seen: HashMap<(&str, &str), usize> = HashMap::new();
         for e in ex {
-            if !docs.contains(&(e.doc.as_str(), e.path.as_str())) {
-                docs.push((&e.doc, &e.path));
-            }
+            let i = *seen.entry((&e.doc, &e.path)).or_insert_with(|| {
+                docs.push((&e.doc, &e.path, Vec::new()));
+                docs.len() - 1
+            });
+            docs[i].2.push(e);
         }
+        let mut versions: Vec<&str> = ex.iter().map(|e| e.dict_version.as_str()).collect();
+        versions.sort_unstable();
+        versions.dedup();
         let mut h =
             String::with_capacity(4096 + ex.iter().map(|e| e.text.len() * 2).sum::<usize>());
         h.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
@@ -144,6 +152,13 @@ impl HtmlSink<'_> {
                 format!(" {}", escape(&self.description))
             }
         );
+        if let [v] = versions[..] {
+            let _ = writeln!(
+                h,
+                "<p class=\"meta\">Dictionaries: <code>{}</code></p>",
+                escape(v)
+            );
+        }
         if !cats.is_empty() {
             h.push_str("<h2 id=\"legend\">Categories</h2>\n<ul class=\"legend\">\n");
             for c in &cats {
@@ -152,22 +167,19 @@ impl HtmlSink<'_> {
             h.push_str("</ul>\n");
         }
         // Summary: one row per document, one column per category, tagged passages counted.
-        h.push_str("<h2 id=\"summary\">Summary</h2>\n<table class=\"summary\">\n<thead><tr><th class=\"doc\">Document</th>");
+        h.push_str("<h2 id=\"summary\">Summary</h2>\n<div class=\"wrap\"><table class=\"summary\">\n<thead><tr><th class=\"doc\">Document</th>");
         for c in &cats {
+            // Long ids may break after an underscore.
             let _ = write!(
                 h,
                 "<th><span class=\"chip {}\">{}</span></th>",
                 class(c),
-                escape(c)
+                escape(c).replace('_', "_<wbr>")
             );
         }
         h.push_str("<th>passages</th></tr></thead>\n<tbody>\n");
-        for (i, (doc, path)) in docs.iter().enumerate() {
-            let mine: Vec<&Excerpt> = ex
-                .iter()
-                .filter(|e| e.doc == *doc && e.path == *path)
-                .collect();
-            let title = mine.first().map_or(*path, |e| e.display_title());
+        for (i, (_, _, mine)) in docs.iter().enumerate() {
+            let title = mine.first().map_or("", |e| e.display_title());
             let _ = write!(
                 h,
                 "<tr><td class=\"doc\"><a href=\"#doc-{i}\">{}</a></td>",
@@ -186,13 +198,9 @@ impl HtmlSink<'_> {
             }
             let _ = writeln!(h, "<td>{}</td></tr>", mine.len());
         }
-        h.push_str("</tbody>\n</table>\n");
+        h.push_str("</tbody>\n</table></div>\n");
         // Excerpts, grouped by document and page.
-        for (i, (doc, path)) in docs.iter().enumerate() {
-            let mine: Vec<&Excerpt> = ex
-                .iter()
-                .filter(|e| e.doc == *doc && e.path == *path)
-                .collect();
+        for (i, (doc, path, mine)) in docs.iter().enumerate() {
             let Some(first) = mine.first() else { continue };
             let url = self.links.get(*path);
             let _ = writeln!(
@@ -207,15 +215,22 @@ impl HtmlSink<'_> {
                 }
                 None => h.push_str(&escape(path)),
             }
-            let _ = writeln!(
+            let _ = write!(
                 h,
-                " · {} · BLAKE3 <code>{}</code> · dictionaries <code>{}</code></p>",
+                " · {} · BLAKE3 <code>{}</code>",
                 escape(&first.format),
-                escape(doc),
-                escape(&first.dict_version)
+                escape(doc)
             );
+            if versions.len() > 1 {
+                let _ = write!(
+                    h,
+                    " · dictionaries <code>{}</code>",
+                    escape(&first.dict_version)
+                );
+            }
+            h.push_str("</p>\n");
             let mut page = None;
-            for e in mine {
+            for &e in mine {
                 if page != Some(e.page) {
                     page = Some(e.page);
                     match url.filter(|_| e.format == "pdf") {

@@ -15,6 +15,7 @@ pub struct MdSink<'a> {
     started: bool,
     doc: Option<(String, String)>,
     page: Option<u32>,
+    dict: Option<String>,
     count: usize,
 }
 
@@ -27,6 +28,7 @@ impl<'a> MdSink<'a> {
             started: false,
             doc: None,
             page: None,
+            dict: None,
             count: 0,
         }
     }
@@ -129,11 +131,15 @@ impl Sink for MdSink<'_> {
             writeln!(self.out, "## {}\n", escape(e.display_title()))?;
             writeln!(
                 self.out,
-                "File: {} · BLAKE3 {} · dictionaries {}\n",
+                "File: {} · BLAKE3 {}\n",
                 escape(&e.path),
-                escape(&e.doc),
-                escape(&e.dict_version)
+                escape(&e.doc)
             )?;
+            // The dictionaries, when they differ from the previous document's.
+            if self.dict.as_deref() != Some(e.dict_version.as_str()) {
+                writeln!(self.out, "Dictionaries: {}\n", escape(&e.dict_version))?;
+                self.dict = Some(e.dict_version.clone());
+            }
             self.doc = Some(key);
             self.page = None;
         }
@@ -209,6 +215,7 @@ mod tests {
             "{md}"
         );
         assert!(md.contains("Tags: none"), "{md}");
+        assert_eq!(md.matches("Dictionaries: test@1").count(), 1, "{md}");
     }
 
     #[test]
