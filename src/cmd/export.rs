@@ -373,7 +373,7 @@ fn export_pdfs(
         let name = if used_names.insert(name.clone()) {
             name
         } else {
-            let n = format!("{}-{name}", &doc[..doc.len().min(12)]);
+            let n = format!("{}-{name}", doc.chars().take(12).collect::<String>());
             used_names.insert(n.clone());
             n
         };

@@ -901,3 +901,36 @@ fn annotating_every_shared_corpus_pdf_is_safe() {
         files.len()
     );
 }
+
+#[test]
+fn pdf_copies_of_same_named_sources_do_not_overwrite_each_other() {
+    let t = TestDir::new();
+    t.write("col/a/evidence.pdf", make_pdf(&[EVIDENCE]));
+    t.write(
+        "col/b/evidence.pdf",
+        make_pdf(&[&["The customs clerk took a bribe to release the truck."]]),
+    );
+    t.run(["index", "col"]).expect_code(0);
+    let r = run_export(&t, &["--tagged", "--format", "pdf", "--out", "copies"]).expect_code(0);
+    assert!(r.stderr().contains("2 annotated PDFs"), "{}", r.stderr());
+    let mut names: Vec<String> = std::fs::read_dir(t.path().join("copies"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".pdf"))
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names.contains(&"evidence.pdf".to_owned()), "{names:?}");
+    let m: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(t.path().join("copies/manifest.json")).unwrap(),
+    )
+    .unwrap();
+    let files = m["files"].as_array().unwrap();
+    assert_eq!(files.len(), 2);
+    for f in files {
+        let copy = std::fs::read(f["path"].as_str().unwrap()).unwrap();
+        let src = std::fs::read(f["source"].as_str().unwrap()).unwrap();
+        assert!(copy.starts_with(&src));
+        assert_eq!(f["source_blake3"], blake3::hash(&src).to_hex().as_str());
+    }
+}

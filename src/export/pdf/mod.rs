@@ -294,7 +294,8 @@ pub fn annotate(src: &[u8], marks: &[Mark]) -> Result<Annotated, PdfExportError>
         let mut icons = 0usize;
         for (i, m) in page_marks.iter().enumerate() {
             let doc = &mut inc.new_document;
-            let annot_id = doc.new_object_id();
+            let full = |e: lopdf::Error| PdfExportError::Edit(format!("page {number}: {e}"));
+            let annot_id = doc.try_new_object_id().map_err(full)?;
             let color = rgb(m.color);
             let mut a = Dictionary::new();
             a.set("Type", Object::Name(b"Annot".to_vec()));
@@ -316,7 +317,9 @@ pub fn annotate(src: &[u8], marks: &[Mark]) -> Result<Annotated, PdfExportError>
                 a.set("Rect", reals(&[bbox.x0, bbox.y0, bbox.x1, bbox.y1]));
                 a.set("QuadPoints", reals(&qp));
                 a.set("CA", Object::Real(1.0));
-                let ap = doc.add_object(highlight_appearance(&bbox, &m.quads, color));
+                let ap = doc
+                    .try_add_object(highlight_appearance(&bbox, &m.quads, color))
+                    .map_err(full)?;
                 let mut apd = Dictionary::new();
                 apd.set("N", Object::Reference(ap));
                 a.set("AP", Object::Dictionary(apd));
@@ -358,7 +361,7 @@ pub fn annotate(src: &[u8], marks: &[Mark]) -> Result<Annotated, PdfExportError>
                 reals(&[popup_rect.x0, popup_rect.y0, popup_rect.x1, popup_rect.y1]),
             );
             p.set("Open", Object::Boolean(false));
-            let popup_id = doc.add_object(Object::Dictionary(p));
+            let popup_id = doc.try_add_object(Object::Dictionary(p)).map_err(full)?;
             a.set("Popup", Object::Reference(popup_id));
             doc.set_object(annot_id, Object::Dictionary(a));
             new_annots.push(Object::Reference(annot_id));
