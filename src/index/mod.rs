@@ -145,6 +145,12 @@ impl IndexStore {
         if dir.join(VERSION_FILE).exists() && dir.join("meta.json").exists() {
             return Self::open(dir);
         }
+        if dir.exists() && !dir.is_dir() {
+            return Err(IndexError::Io {
+                path: dir.to_path_buf(),
+                message: "exists and is not a folder; give --index a folder".into(),
+            });
+        }
         std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
         if dir.join("meta.json").exists() {
             // A tantivy index without our version file: not ours, or from a crash at creation.

@@ -151,6 +151,6 @@ fn an_index_path_that_is_a_file_is_a_clear_error() {
     let r = t
         .run([OsStr::new("index"), OsStr::new("a.txt")])
         .expect_code(2);
-    assert!(r.stderr().contains("index"), "{}", r.stderr());
+    assert!(r.stderr().contains("is not a folder"), "{}", r.stderr());
     assert_eq!(r.stderr().lines().count(), 1, "{}", r.stderr());
 }
