@@ -598,6 +598,17 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn header_and_last_startxref_are_found() {
+        assert_eq!(header_offset(b"\r\n%PDF-1.5\n"), 2);
+        assert_eq!(header_offset(b"no header"), 0);
+        let f = b"%PDF-1.4\n...xref...startxref\n9\n%%EOF\nxref\ntrailer\nstartxref\r\n12\r\n%%EOF";
+        assert_eq!(last_startxref(f), Some(12));
+        assert_eq!(last_startxref(b"%PDF-1.4 startxref 99999"), None);
+        assert_eq!(last_startxref(b"%PDF-1.4 startxref x"), None);
+        assert_eq!(last_startxref(b""), None);
+    }
+
+    #[test]
     fn existing_annotations_are_kept_and_unicode_notes_are_utf16() {
         let src = make_pdf(&[&["x"]]);
         let m = Mark {
