@@ -3,6 +3,7 @@
 
 mod cli;
 mod export_formats;
+mod fuzz_regressions;
 mod robustness;
 mod search;
 mod shared_sets;
