@@ -428,18 +428,31 @@ fn find_gutter(segs: &[Seg], ids: &[usize]) -> Option<f32> {
     if narrow.len() < 4 {
         return None;
     }
-    let mut iv: Vec<(f32, f32)> = narrow.iter().map(|&i| (segs[i].x0, segs[i].x1)).collect();
-    iv.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // Coverage of the column-width segments per 1pt bin; a gutter is a run of bins that
+    // (almost) none of them covers, with segments on both sides.
+    let bins = (width.ceil() as usize).clamp(1, 4000);
+    let scale = bins as f32 / width;
+    let mut diff = vec![0i32; bins + 1];
+    for &i in &narrow {
+        let a = (((segs[i].x0 - left) * scale).floor().max(0.0) as usize).min(bins - 1);
+        let b = (((segs[i].x1 - left) * scale).ceil().max(0.0) as usize).min(bins);
+        diff[a] += 1;
+        diff[b] -= 1;
+    }
+    let allowed = (narrow.len() / 20) as i32;
     let mut best: Option<(f32, f32)> = None; // (gap width, gutter x)
-    let mut cover_end = iv[0].1;
-    for &(a, b) in &iv[1..] {
-        if a > cover_end {
-            let gap = a - cover_end;
-            if gap >= 0.5 * med && best.is_none_or(|(w, _)| gap > w) {
-                best = Some((gap, (a + cover_end) / 2.0));
+    let mut cover = 0;
+    let mut run_start: Option<usize> = None;
+    for (b, d) in diff.iter().enumerate().take(bins) {
+        cover += d;
+        if cover <= allowed {
+            run_start.get_or_insert(b);
+        } else if let Some(s0) = run_start.take() {
+            let gap = (b - s0) as f32 / scale;
+            if s0 > 0 && gap >= 0.5 * med && best.is_none_or(|(w, _)| gap > w) {
+                best = Some((gap, left + (s0 + b) as f32 / 2.0 / scale));
             }
         }
-        cover_end = cover_end.max(b);
     }
     let (_, gx) = best?;
     let crossing = ids
