@@ -347,15 +347,23 @@ fn reading_order(segs: &[Seg]) -> Vec<Vec<usize>> {
 }
 
 fn sort_top_down(segs: &[Seg], ids: &mut [usize]) {
-    ids.sort_by(|&a, &b| {
-        let (sa, sb) = (&segs[a], &segs[b]);
-        let tol = 0.3 * sa.size.min(sb.size);
-        if (sa.y - sb.y).abs() <= tol {
-            sa.x0.total_cmp(&sb.x0)
-        } else {
-            sb.y.total_cmp(&sa.y)
+    // Top to bottom; segments whose baselines are within a third of the font size of the
+    // row's first one form a row, read left to right.
+    ids.sort_by(|&a, &b| segs[b].y.total_cmp(&segs[a].y));
+    let mut start = 0;
+    while start < ids.len() {
+        let first = &segs[ids[start]];
+        let mut end = start + 1;
+        while end < ids.len() {
+            let s = &segs[ids[end]];
+            if (first.y - s.y).abs() > 0.3 * first.size.min(s.size) {
+                break;
+            }
+            end += 1;
         }
-    });
+        ids[start..end].sort_by(|&a, &b| segs[a].x0.total_cmp(&segs[b].x0));
+        start = end;
+    }
 }
 
 fn order_region(segs: &[Seg], mut ids: Vec<usize>, depth: usize, out: &mut Vec<Vec<usize>>) {
