@@ -41,7 +41,18 @@
 //! - On-disk formats carry a version: [`index::SCHEMA_VERSION`] for the index,
 //!   [`export::FORMAT_VERSION`] for exported JSONL.
 
+pub mod classify;
+pub mod cli;
+pub mod cmd;
 pub mod codebook;
+pub mod error;
+pub mod exit_codes;
+pub mod export;
 pub mod extract;
+pub mod index;
+pub mod ingest;
 pub mod model;
+pub mod pipeline;
+pub mod segment;
+pub mod stats;
 pub mod tag;

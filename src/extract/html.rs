@@ -144,6 +144,7 @@ pub fn extract(bytes: &[u8]) -> Extracted {
     });
     Extracted {
         title,
+        date: None,
         pages: vec![Page {
             number: 1,
             text,

@@ -1,33 +1,557 @@
 //! Tagging: a compiled codebook applied to a text.
 //!
-//! Interface placeholder: [`Tagger::new`], [`Tagger::tag`] and [`Tagger::version`] are the
-//! contract the rest of the crate uses.
+//! [`Tagger::new`] compiles every literal of every dictionary (category terms, lexicons,
+//! regex prefilters, exclusions, modality cues, entity triggers) into ONE aho-corasick DFA;
+//! [`Tagger::tag`] makes one pass over the text with it and evaluates the rules on the hits:
+//!
+//! - **terms**: a hit of any of the rule's literals ("bribe*", "tea money").
+//! - **near**: one alternative of every group within `window` words of the first group's hit,
+//!   in the same sentence (or passage), either order: `["@official_role", "@payment"]` fires
+//!   on "the guard pocketed cash".
+//! - **regex**: runs only when one of its prefilter literals was hit.
+//! - **unless** (per rule) and **exclusions** (per category) veto matches in their sentence
+//!   ("data corruption", "request smuggling", a basketball "tip-off").
+//!
+//! A category is tagged when the weights of the rules that fired sum to its threshold; its
+//! modality comes from cue words around the matched spans ([`modality`]), its explanation lists
+//! every rule and span ([`explain`]). Entities (money, roles, agencies, countries, case
+//! numbers, dates) come from the same pass ([`entities`]). The codebook's own examples run
+//! through [`selftest`]; [`eval`] scores taggings against a gold set like `score.py`.
 
-use crate::codebook::{Codebook, CodebookError};
-use crate::model::Tagging;
+pub mod entities;
+pub mod eval;
+mod explain;
+pub mod modality;
+pub mod selftest;
+pub(crate) mod text;
+
+pub use explain::explain;
+
+use crate::codebook::{Codebook, CodebookError, Pattern, Scope, Term, TermRef};
+use crate::model::{RuleHit, Span, Tag, Tagging};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use std::collections::HashMap;
+use text::Layout;
+
+/// One automaton pattern: the term sets it belongs to and the boundaries it needs.
+#[derive(Debug, Clone)]
+struct Pat {
+    sets: Vec<u32>,
+    start_check: bool,
+    end_check: bool,
+    prefix: bool,
+}
+
+/// A hit of a term set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Hit {
+    pub set: u32,
+    pub start: u32,
+    pub end: u32,
+}
+
+#[derive(Debug)]
+enum Kind {
+    Terms(u32),
+    Near { groups: Vec<Vec<u32>>, window: u32 },
+    Regex { re: regex::Regex, prefilter: u32 },
+}
+
+#[derive(Debug)]
+struct CRule {
+    name: String,
+    weight: f32,
+    kind: Kind,
+    scope: Scope,
+    unless: Vec<u32>,
+}
+
+#[derive(Debug)]
+struct CCat {
+    id: String,
+    threshold: f32,
+    rules: Vec<CRule>,
+    exclusions: Vec<CRule>,
+}
 
 /// A compiled codebook; built once, shared across threads.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Tagger {
     version: String,
+    ac: AhoCorasick,
+    pats: Vec<Pat>,
+    nsets: usize,
+    cats: Vec<CCat>,
+    modality: modality::Compiled,
+    entities: entities::Compiled,
+}
+
+/// Builds term sets and the pattern table.
+#[derive(Default)]
+struct Sets {
+    index: HashMap<(String, bool), usize>,
+    patterns: Vec<String>,
+    pats: Vec<Pat>,
+    nsets: u32,
+    lexicons: HashMap<String, u32>,
+}
+
+impl Sets {
+    fn add_pattern(&mut self, text: String, prefix: bool, set: u32) {
+        let key = (text, prefix);
+        let idx = match self.index.get(&key) {
+            Some(&i) => i,
+            None => {
+                let first = key.0.chars().next().unwrap_or(' ');
+                let last = key.0.chars().next_back().unwrap_or(' ');
+                self.pats.push(Pat {
+                    sets: Vec::new(),
+                    start_check: text::wordy(first),
+                    end_check: !prefix && text::wordy(last),
+                    prefix,
+                });
+                self.patterns.push(key.0.clone());
+                self.index.insert(key, self.pats.len() - 1);
+                self.pats.len() - 1
+            }
+        };
+        if !self.pats[idx].sets.contains(&set) {
+            self.pats[idx].sets.push(set);
+        }
+    }
+
+    fn add(&mut self, terms: &[Term]) -> u32 {
+        use unicode_normalization::UnicodeNormalization;
+        let set = self.nsets;
+        self.nsets += 1;
+        for t in terms {
+            let mut variants = vec![t.text.clone()];
+            let nfd: String = t.text.nfd().collect();
+            if nfd != t.text {
+                variants.push(nfd);
+            }
+            if t.text.contains('\'') {
+                variants.push(t.text.replace('\'', "\u{2019}"));
+            }
+            if t.text.contains('-') {
+                variants.push(t.text.replace('-', "\u{2011}"));
+            }
+            for v in variants {
+                self.add_pattern(v, t.prefix, set);
+            }
+        }
+        set
+    }
+
+    fn alternatives(&mut self, alts: &[TermRef]) -> Vec<u32> {
+        alts.iter()
+            .filter_map(|a| match a {
+                TermRef::Lexicon(n) => self.lexicons.get(n).copied(),
+                TermRef::Terms(ts) => Some(self.add(ts)),
+            })
+            .collect()
+    }
+}
+
+/// Hits grouped by set.
+pub(crate) struct Hits {
+    hits: Vec<Hit>,
+    offsets: Vec<u32>,
+}
+
+impl Hits {
+    fn new(mut hits: Vec<Hit>, nsets: usize) -> Hits {
+        hits.sort_unstable();
+        hits.dedup();
+        let mut offsets = vec![0u32; nsets + 1];
+        for h in &hits {
+            offsets[h.set as usize + 1] += 1;
+        }
+        for i in 0..nsets {
+            offsets[i + 1] += offsets[i];
+        }
+        Hits { hits, offsets }
+    }
+
+    /// Hits of one set, in text order.
+    pub(crate) fn of(&self, set: u32) -> &[Hit] {
+        let s = set as usize;
+        match (self.offsets.get(s), self.offsets.get(s + 1)) {
+            (Some(&a), Some(&b)) => &self.hits[a as usize..b as usize],
+            _ => &[],
+        }
+    }
+}
+
+/// The outcome of tagging, with the rules that fired below the threshold too (self-test).
+pub(crate) struct Analysis {
+    pub tagging: Tagging,
+    /// `(category id, rule name)` of every rule that fired after vetoes.
+    pub fired: Vec<(String, String)>,
 }
 
 impl Tagger {
     /// Compiles a codebook.
     pub fn new(codebook: &Codebook) -> Result<Tagger, CodebookError> {
+        let mut sets = Sets::default();
+        for (name, lex) in &codebook.lexicons {
+            let id = sets.add(&lex.terms);
+            sets.lexicons.insert(name.clone(), id);
+        }
+        let mut cats = Vec::new();
+        for cat in &codebook.categories {
+            let compile = |sets: &mut Sets, r: &crate::codebook::Rule| {
+                let err = |message: String| CodebookError {
+                    file: cat.file.clone(),
+                    line: r.line,
+                    message,
+                };
+                let kind = match &r.pattern {
+                    Pattern::Terms(ts) => Kind::Terms(sets.add(ts)),
+                    Pattern::Near { groups, window } => {
+                        let mut gs = Vec::new();
+                        for g in groups {
+                            let ids = sets.alternatives(g);
+                            if ids.is_empty() {
+                                return Err(err(format!(
+                                    "rule {:?}: a near group has no known alternative",
+                                    r.id
+                                )));
+                            }
+                            gs.push(ids);
+                        }
+                        Kind::Near {
+                            groups: gs,
+                            window: *window,
+                        }
+                    }
+                    Pattern::Regex { regex, prefilter } => {
+                        let re = regex::RegexBuilder::new(regex)
+                            .size_limit(1 << 22)
+                            .build()
+                            .map_err(|e| err(format!("rule {:?}: bad regex: {e}", r.id)))?;
+                        Kind::Regex {
+                            re,
+                            prefilter: sets.add(prefilter),
+                        }
+                    }
+                };
+                Ok(CRule {
+                    name: format!("{}:{}", cat.id, r.id),
+                    weight: r.weight,
+                    kind,
+                    scope: r.scope,
+                    unless: sets.alternatives(&r.unless),
+                })
+            };
+            let mut rules = Vec::new();
+            for r in &cat.rules {
+                rules.push(compile(&mut sets, r)?);
+            }
+            let mut exclusions = Vec::new();
+            for r in &cat.exclusions {
+                exclusions.push(compile(&mut sets, r)?);
+            }
+            cats.push(CCat {
+                id: cat.id.clone(),
+                threshold: cat.threshold,
+                rules,
+                exclusions,
+            });
+        }
+        let modality = modality::Compiled::new(codebook, &mut |t| sets.add(t));
+        let lex_sets = sets.lexicons.clone();
+        let entities = entities::Compiled::new(codebook, &lex_sets, &mut |t| sets.add(t));
+        let ac = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&sets.patterns)
+            .or_else(|_| {
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    .build(&sets.patterns)
+            })
+            .map_err(|e| CodebookError {
+                file: "(codebook)".into(),
+                line: 0,
+                message: format!("cannot build the term automaton: {e}"),
+            })?;
         Ok(Tagger {
             version: codebook.version.clone(),
+            ac,
+            pats: sets.pats,
+            nsets: sets.nsets as usize,
+            cats,
+            modality,
+            entities,
         })
     }
 
     /// Tags one text (a passage). Spans are byte ranges into `text`.
     pub fn tag(&self, text: &str) -> Tagging {
-        let _ = text;
-        Tagging::default()
+        self.analyze(text).tagging
     }
 
     /// The codebook version that produced the tags.
     pub fn version(&self) -> &str {
         &self.version
+    }
+
+    fn scan(&self, text: &str) -> Vec<Hit> {
+        let folded = text::fold(text);
+        let mut hits = Vec::new();
+        for m in self.ac.find_overlapping_iter(folded.as_ref()) {
+            let p = &self.pats[m.pattern().as_usize()];
+            let (s, mut e) = (m.start(), m.end());
+            if p.start_check && text[..s].chars().next_back().is_some_and(text::wordy) {
+                continue;
+            }
+            if p.end_check && text[e..].chars().next().is_some_and(text::wordy) {
+                continue;
+            }
+            if p.prefix {
+                // A prefix term covers the rest of its word: "brib*" spans "bribes".
+                e += text[e..]
+                    .char_indices()
+                    .find(|&(_, c)| !text::wordy(c))
+                    .map(|(i, _)| i)
+                    .unwrap_or(text.len() - e);
+            }
+            for &set in &p.sets {
+                hits.push(Hit {
+                    set,
+                    start: s as u32,
+                    end: e as u32,
+                });
+            }
+        }
+        hits
+    }
+
+    pub(crate) fn analyze(&self, text: &str) -> Analysis {
+        let raw = self.scan(text);
+        if raw.is_empty() {
+            return Analysis {
+                tagging: Tagging::default(),
+                fired: Vec::new(),
+            };
+        }
+        let hits = Hits::new(raw, self.nsets);
+        let layout = Layout::new(text);
+        let mut tags = Vec::new();
+        let mut fired = Vec::new();
+        for cat in &self.cats {
+            let mut vetoed = vec![false; layout.sentences.len()];
+            for ex in &cat.exclusions {
+                let units = self.eval_rule(ex, text, &hits, &layout);
+                if !units.is_empty() {
+                    fired.push((cat.id.clone(), ex.name.clone()));
+                }
+                for s in units.iter().flatten() {
+                    match ex.scope {
+                        Scope::Passage => vetoed.iter_mut().for_each(|v| *v = true),
+                        Scope::Sentence => vetoed[layout.sentence_of(s.start)] = true,
+                    }
+                }
+            }
+            let mut rule_hits: Vec<RuleHit> = Vec::new();
+            let mut cat_units: Vec<Vec<Span>> = Vec::new();
+            for r in &cat.rules {
+                let mut units = self.eval_rule(r, text, &hits, &layout);
+                units.retain(|u| u.iter().all(|s| !vetoed[layout.sentence_of(s.start)]));
+                if !r.unless.is_empty() {
+                    units.retain(|u| {
+                        u.iter().all(|s| {
+                            let sent = layout.sentence_of(s.start);
+                            !r.unless.iter().any(|&x| {
+                                hits.of(x)
+                                    .iter()
+                                    .any(|h| layout.sentence_of(h.start as usize) == sent)
+                            })
+                        })
+                    });
+                }
+                if units.is_empty() {
+                    continue;
+                }
+                let mut spans: Vec<Span> = units.iter().flatten().copied().collect();
+                if r.weight > 0.0 {
+                    cat_units.extend(units);
+                }
+                spans.sort_unstable();
+                spans.dedup();
+                fired.push((cat.id.clone(), r.name.clone()));
+                rule_hits.push(RuleHit {
+                    rule: r.name.clone(),
+                    weight: r.weight,
+                    spans,
+                });
+            }
+            let score: f32 = rule_hits.iter().map(|h| h.weight).sum();
+            if rule_hits.is_empty() || score + 1e-6 < cat.threshold {
+                continue;
+            }
+            rule_hits.retain(|h| h.weight > 0.0);
+            rule_hits.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+            let mut spans: Vec<Span> = rule_hits
+                .iter()
+                .flat_map(|h| h.spans.iter().copied())
+                .collect();
+            spans.sort_unstable();
+            spans.dedup();
+            let (modality, cue) = self.modality.decide(&cat_units, text, &hits, &layout);
+            tags.push(Tag {
+                category: cat.id.clone(),
+                modality,
+                score: score.min(1.0),
+                rule: rule_hits[0].rule.clone(),
+                spans,
+                rules: rule_hits,
+                modality_cue: cue,
+            });
+        }
+        let entities = self.entities.find(text, &hits);
+        Analysis {
+            tagging: Tagging { tags, entities },
+            fired,
+        }
+    }
+
+    /// Matches of one rule, each a unit of spans (a near rule's unit holds one span per group).
+    fn eval_rule(&self, r: &CRule, text: &str, hits: &Hits, layout: &Layout) -> Vec<Vec<Span>> {
+        match &r.kind {
+            Kind::Terms(set) => hits
+                .of(*set)
+                .iter()
+                .map(|h| vec![Span::from((h.start as usize, h.end as usize))])
+                .collect(),
+            Kind::Regex { re, prefilter } => {
+                if hits.of(*prefilter).is_empty() {
+                    return Vec::new();
+                }
+                re.find_iter(text)
+                    .filter(|m| m.end() > m.start())
+                    .map(|m| vec![Span::from((m.start(), m.end()))])
+                    .collect()
+            }
+            Kind::Near { groups, window } => {
+                let mut out = Vec::new();
+                let anchors = groups[0].iter().flat_map(|&s| hits.of(s).iter());
+                for a in anchors {
+                    let ar = (a.start as usize, a.end as usize);
+                    let asent = layout.sentence_of(ar.0);
+                    let mut unit = vec![Span::from(ar)];
+                    for g in &groups[1..] {
+                        let best = g
+                            .iter()
+                            .flat_map(|&s| hits.of(s).iter())
+                            .filter(|h| h.end <= a.start || h.start >= a.end)
+                            .filter(|h| {
+                                r.scope == Scope::Passage
+                                    || layout.sentence_of(h.start as usize) == asent
+                            })
+                            .map(|h| {
+                                let hr = (h.start as usize, h.end as usize);
+                                (layout.distance(ar, hr), hr)
+                            })
+                            .filter(|(d, _)| *d <= *window)
+                            .min();
+                        match best {
+                            Some((_, hr)) => unit.push(Span::from(hr)),
+                            None => break,
+                        }
+                    }
+                    if unit.len() == groups.len() {
+                        out.push(unit);
+                    }
+                }
+                out
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codebook::{embedded, Source};
+    use crate::model::Modality;
+
+    fn tagger() -> Tagger {
+        Tagger::new(&Codebook::from_sources(&embedded()).unwrap()).unwrap()
+    }
+
+    fn cats(t: &Tagging) -> Vec<&str> {
+        t.tags.iter().map(|t| t.category.as_str()).collect()
+    }
+
+    #[test]
+    fn tagger_is_send_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Tagger>();
+    }
+
+    #[test]
+    fn empty_and_odd_input() {
+        let t = tagger();
+        assert!(t.tag("").tags.is_empty());
+        for s in ["\u{0}\u{feff}İİİ", "ﬁ ＢＲＩＢＥ", "💰💰 brib", "ÿ", ".....", "\u{0301}a"] {
+            let _ = t.tag(s);
+        }
+    }
+
+    #[test]
+    fn basic_bribery_and_trap() {
+        let t = tagger();
+        let got = t.tag("The customs inspector took bribes from truck drivers.");
+        assert!(cats(&got).contains(&"bribery"), "{got:?}");
+        let tag = got.tags.iter().find(|x| x.category == "bribery").unwrap();
+        assert!(!tag.spans.is_empty() && !tag.rules.is_empty());
+        let neg = t.tag("The disk suffered data corruption after the crash.");
+        assert!(neg.tags.is_empty(), "{neg:?}");
+    }
+
+    #[test]
+    fn modality_from_cues() {
+        let t = tagger();
+        let got = t.tag("The officer allegedly accepted bribes from smugglers.");
+        let tag = got.tags.iter().find(|x| x.category == "bribery").unwrap();
+        assert_eq!(tag.modality, Modality::Alleged);
+        let got = t.tag("The officer pleaded guilty to accepting bribes.");
+        let tag = got.tags.iter().find(|x| x.category == "bribery").unwrap();
+        assert_eq!(tag.modality, Modality::Established);
+    }
+
+    #[test]
+    fn thai_without_spaces() {
+        let t = tagger();
+        let got = t.tag("เจ้าหน้าที่ตำรวจรับสินบนจากนายหน้า");
+        assert!(cats(&got).contains(&"bribery"), "{got:?}");
+    }
+
+    #[test]
+    fn custom_codebook_near_rule() {
+        let lex = "id = \"l\"\nversion = \"1\"\nkind = \"lexicon\"\ndescription = \"d\"\n\
+                   [lexicon.role]\nen = [\"guard\"]\n[lexicon.pay]\nen = [\"cash\"]\n";
+        let cat = "id = \"c\"\nversion = \"1\"\nkind = \"category\"\ndescription = \"d\"\n\
+                   [[rule]]\nid = \"n\"\nnear = [\"@role\", \"@pay\"]\nwindow = 3\n";
+        let cb = Codebook::from_sources(&[
+            Source {
+                name: "l.toml".into(),
+                text: lex.into(),
+            },
+            Source {
+                name: "c.toml".into(),
+                text: cat.into(),
+            },
+        ])
+        .unwrap();
+        let t = Tagger::new(&cb).unwrap();
+        assert_eq!(cats(&t.tag("the guard took cash")), vec!["c"]);
+        assert!(t.tag("the guard slept. Cash was gone").tags.is_empty());
+        assert!(t.tag("the guard and one two three four cash").tags.is_empty());
+        assert!(t.tag("the guards took cashews").tags.is_empty());
     }
 }

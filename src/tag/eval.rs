@@ -1,0 +1,254 @@
+//! Evaluation against a gold set: per-category precision/recall/F1, macro-F1 over the nine
+//! corruption categories, micro-F1, modality accuracy on gold-positive passages and the
+//! false-positive rate on gold negatives, computed exactly as `shared/gold/score.py` does
+//! (passage modality from the corruption tags by the taxonomy's precedence; a passage
+//! predicted with no corruption tag has modality "none").
+//!
+//! `redflag eval GOLD.jsonl` = [`parse_gold`] → tag every record's text → [`evaluate`] →
+//! print [`Report`] (its `Display` is score.py's table); [`predictions_jsonl`] writes the
+//! predictions in the scorer's input format.
+
+use crate::model::{Modality, Tagging};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// The nine corruption categories, in the scorer's order.
+pub const CORRUPTION: [&str; 9] = [
+    "bribery",
+    "fraudulent_documents",
+    "leaked_information",
+    "obstruction_of_justice",
+    "official_complicity",
+    "extortion",
+    "influence_peddling",
+    "illicit_finance",
+    "impunity",
+];
+
+/// The domain-context categories.
+pub const CONTEXT: [&str; 2] = ["trafficking", "smuggling"];
+
+/// One gold passage.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct GoldRecord {
+    /// Passage id.
+    pub id: String,
+    /// Passage text.
+    pub text: String,
+    /// Gold labels.
+    #[serde(default)]
+    pub labels: Vec<String>,
+    /// Gold modality (`none` for negatives).
+    #[serde(default)]
+    pub modality: String,
+    /// Language code.
+    #[serde(default)]
+    pub lang: String,
+}
+
+/// A malformed gold line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct GoldError {
+    /// 1-based line.
+    pub line: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Parses gold JSONL (blank lines skipped).
+pub fn parse_gold(jsonl: &str) -> Result<Vec<GoldRecord>, GoldError> {
+    let mut out = Vec::new();
+    for (i, line) in jsonl.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let rec: GoldRecord = serde_json::from_str(line).map_err(|e| GoldError {
+            line: i + 1,
+            message: e.to_string(),
+        })?;
+        out.push(rec);
+    }
+    Ok(out)
+}
+
+/// Counts and scores of one label.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct LabelScore {
+    /// True positives.
+    pub tp: usize,
+    /// False positives.
+    pub fp: usize,
+    /// False negatives.
+    pub fn_: usize,
+    /// Precision.
+    pub p: f64,
+    /// Recall.
+    pub r: f64,
+    /// F1.
+    pub f1: f64,
+}
+
+/// An evaluation summary.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Report {
+    /// Gold passages.
+    pub passages: usize,
+    /// Per label (corruption then context).
+    pub labels: BTreeMap<String, LabelScore>,
+    /// Macro-F1 over the nine corruption labels.
+    pub macro_f1: f64,
+    /// Micro-F1 over the nine corruption labels.
+    pub micro_f1: f64,
+    /// Modality accuracy on gold-positive passages.
+    pub modality_acc: f64,
+    /// Gold-positive passages.
+    pub positives: usize,
+    /// False-positive rate on gold negatives.
+    pub negative_fp_rate: f64,
+    /// Gold-negative passages.
+    pub negatives: usize,
+}
+
+fn prf(tp: usize, fp: usize, fn_: usize) -> (f64, f64, f64) {
+    let p = if tp + fp > 0 { tp as f64 / (tp + fp) as f64 } else { 0.0 };
+    let r = if tp + fn_ > 0 { tp as f64 / (tp + fn_) as f64 } else { 0.0 };
+    let f = if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 };
+    (p, r, f)
+}
+
+/// The passage modality of a tagging: precedence over its corruption tags, or `none`.
+pub fn passage_modality(t: &Tagging) -> String {
+    Modality::PRECEDENCE
+        .iter()
+        .find(|m| {
+            t.tags
+                .iter()
+                .any(|x| x.modality == **m && CORRUPTION.contains(&x.category.as_str()))
+        })
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_else(|| "none".to_string())
+}
+
+/// Scores taggings (by gold id; a missing id counts as no labels) against gold records.
+pub fn evaluate(gold: &[GoldRecord], predictions: &BTreeMap<String, Tagging>) -> Report {
+    let empty = Tagging::default();
+    let all: Vec<&str> = CORRUPTION.iter().chain(CONTEXT.iter()).copied().collect();
+    let mut counts: BTreeMap<&str, (usize, usize, usize)> =
+        all.iter().map(|l| (*l, (0, 0, 0))).collect();
+    let (mut mod_ok, mut mod_n, mut neg_n, mut neg_fp) = (0usize, 0usize, 0usize, 0usize);
+    for g in gold {
+        let p = predictions.get(&g.id).unwrap_or(&empty);
+        let pl: Vec<&str> = p.tags.iter().map(|t| t.category.as_str()).collect();
+        for l in &all {
+            let (gi, pi) = (g.labels.iter().any(|x| x == l), pl.contains(l));
+            let c = counts.get_mut(l).expect("label present");
+            match (gi, pi) {
+                (true, true) => c.0 += 1,
+                (false, true) => c.1 += 1,
+                (true, false) => c.2 += 1,
+                _ => {}
+            }
+        }
+        let g_pos = g.labels.iter().any(|l| CORRUPTION.contains(&l.as_str()));
+        let p_pos = pl.iter().any(|l| CORRUPTION.contains(l));
+        if g_pos {
+            mod_n += 1;
+            let pm = if p_pos { passage_modality(p) } else { "none".into() };
+            mod_ok += usize::from(pm == g.modality);
+        } else {
+            neg_n += 1;
+            neg_fp += usize::from(p_pos);
+        }
+    }
+    let mut labels = BTreeMap::new();
+    for (l, (tp, fp, fn_)) in &counts {
+        let (p, r, f1) = prf(*tp, *fp, *fn_);
+        labels.insert(l.to_string(), LabelScore { tp: *tp, fp: *fp, fn_: *fn_, p, r, f1 });
+    }
+    let macro_f1 = CORRUPTION.iter().map(|l| labels[*l].f1).sum::<f64>() / CORRUPTION.len() as f64;
+    let (tp, fp, fn_) = CORRUPTION.iter().fold((0, 0, 0), |a, l| {
+        let c = counts[l];
+        (a.0 + c.0, a.1 + c.1, a.2 + c.2)
+    });
+    Report {
+        passages: gold.len(),
+        labels,
+        macro_f1,
+        micro_f1: prf(tp, fp, fn_).2,
+        modality_acc: if mod_n > 0 { mod_ok as f64 / mod_n as f64 } else { 0.0 },
+        positives: mod_n,
+        negative_fp_rate: if neg_n > 0 { neg_fp as f64 / neg_n as f64 } else { 0.0 },
+        negatives: neg_n,
+    }
+}
+
+/// Predictions in the scorer's tag-level format, one JSON object per line.
+pub fn predictions_jsonl<'a>(items: impl IntoIterator<Item = (&'a str, &'a Tagging)>) -> String {
+    let mut out = String::new();
+    for (id, t) in items {
+        let tags: Vec<serde_json::Value> = t
+            .tags
+            .iter()
+            .map(|x| serde_json::json!({"category": x.category, "modality": x.modality.as_str()}))
+            .collect();
+        out.push_str(&serde_json::json!({"id": id, "tags": tags}).to_string());
+        out.push('\n');
+    }
+    out
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{:24} {:>6} {:>6} {:>6} {:>5} {:>5} {:>5}", "label", "P", "R", "F1", "tp", "fp", "fn")?;
+        for l in CORRUPTION.iter().chain(CONTEXT.iter()) {
+            let r = self.labels.get(*l).copied().unwrap_or_default();
+            writeln!(f, "{l:24} {:6.3} {:6.3} {:6.3} {:5} {:5} {:5}", r.p, r.r, r.f1, r.tp, r.fp, r.fn_)?;
+        }
+        writeln!(f, "\nmacro-F1 (9 corruption labels) {:.3}   micro-F1 {:.3}", self.macro_f1, self.micro_f1)?;
+        writeln!(f, "modality accuracy {:.3} on {} positive passages", self.modality_acc, self.positives)?;
+        write!(f, "false-positive rate on {} negative passages {:.3}", self.negatives, self.negative_fp_rate)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Span, Tag};
+
+    fn tag(c: &str, m: Modality) -> Tag {
+        Tag {
+            category: c.into(),
+            modality: m,
+            score: 1.0,
+            rule: "x:y".into(),
+            spans: vec![Span { start: 0, end: 1 }],
+            rules: vec![],
+            modality_cue: None,
+        }
+    }
+
+    #[test]
+    fn counts_like_the_scorer() {
+        let gold = parse_gold(
+            "{\"id\":\"a\",\"text\":\"t\",\"labels\":[\"bribery\"],\"modality\":\"alleged\"}\n\n\
+             {\"id\":\"b\",\"text\":\"t\",\"labels\":[],\"modality\":\"none\"}\n",
+        )
+        .unwrap();
+        let mut preds = BTreeMap::new();
+        preds.insert(
+            "a".to_string(),
+            Tagging { tags: vec![tag("bribery", Modality::Alleged), tag("trafficking", Modality::Asserted)], entities: vec![] },
+        );
+        preds.insert("b".to_string(), Tagging { tags: vec![tag("extortion", Modality::Hypothetical)], entities: vec![] });
+        let r = evaluate(&gold, &preds);
+        assert_eq!(r.labels["bribery"].tp, 1);
+        assert_eq!(r.labels["extortion"].fp, 1);
+        assert_eq!(r.labels["trafficking"].fp, 1);
+        assert!((r.modality_acc - 1.0).abs() < 1e-9);
+        assert!((r.negative_fp_rate - 1.0).abs() < 1e-9);
+        assert!((r.macro_f1 - 1.0 / 9.0).abs() < 1e-9);
+        assert!(parse_gold("{not json").is_err());
+    }
+}

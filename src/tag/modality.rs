@@ -1,0 +1,189 @@
+//! Modality: how a text presents each tag (asserted, alleged, established, denied, negated,
+//! hypothetical), decided NegEx/ConText style from cue words in `dictionaries/modality.toml`.
+//!
+//! A cue has a modality, a scope and a window: `forward` cues ("allegedly", "may") cover the
+//! words after them, `backward` cues ("..., the indictment says") the words before them,
+//! `sentence` cues their whole sentence, `passage` cues (attributions like "according to the
+//! lawsuit") the whole text but only when no cue inside the tag's own sentences applies.
+//! Forward and backward scopes stop at a terminator ("but", "however", "although").
+//!
+//! For one tag, every matched span collects the cues whose scope covers it; the strongest cue
+//! wins by this order: established > denied > negated > alleged > hypothetical > asserted (a
+//! conviction outranks the accusation it settles; a denial or "no evidence" outranks the claim
+//! it answers). No cue: asserted. The passage-level modality is then the taxonomy's precedence
+//! over the corruption tags (established > asserted > denied > negated > alleged >
+//! hypothetical), which the gold scorer applies itself.
+//!
+//! Example: "The officer allegedly accepted bribes" → bribery, alleged by cue 'allegedly'.
+
+use super::text::Layout;
+use super::Hits;
+use crate::codebook::{Codebook, CueScope, Term};
+use crate::model::{Modality, Span};
+
+
+#[derive(Debug)]
+struct CCue {
+    id: String,
+    modality: Modality,
+    scope: CueScope,
+    window: u32,
+    set: u32,
+}
+
+/// Compiled cues.
+#[derive(Debug)]
+pub(crate) struct Compiled {
+    cues: Vec<CCue>,
+    terminators: Option<u32>,
+}
+
+/// Strength of a cue's modality for one tag (lower is stronger).
+fn strength(m: Modality) -> u8 {
+    match m {
+        Modality::Established => 0,
+        Modality::Denied => 1,
+        Modality::Negated => 2,
+        Modality::Alleged => 3,
+        Modality::Hypothetical => 4,
+        Modality::Asserted => 5,
+    }
+}
+
+impl Compiled {
+    pub fn new(cb: &Codebook, add: &mut dyn FnMut(&[Term]) -> u32) -> Compiled {
+        let cues = cb
+            .cues
+            .iter()
+            .map(|c| CCue {
+                id: c.id.clone(),
+                modality: c.modality,
+                scope: c.scope,
+                window: c.window,
+                set: add(&c.terms),
+            })
+            .collect();
+        let terminators = (!cb.terminators.is_empty()).then(|| add(&cb.terminators));
+        Compiled { cues, terminators }
+    }
+
+    fn blocked(&self, hits: &Hits, from: usize, to: usize) -> bool {
+        let Some(t) = self.terminators else {
+            return false;
+        };
+        hits.of(t)
+            .iter()
+            .any(|h| h.start as usize >= from && (h.end as usize) <= to)
+    }
+
+    /// The modality of a tag whose rule matches are `units` (each a group of spans), and the
+    /// cue that decided it.
+    ///
+    /// Per unit: the strongest cue in scope of any of its spans ("local"); a conviction, denial
+    /// or negation anywhere in the text outranks a weaker local cue (it answers the claim);
+    /// without a local cue an attribution anywhere in the text ("according to the lawsuit")
+    /// applies; else asserted. Units combine by the taxonomy's precedence. Cue words inside a
+    /// matched span are part of the indicator, not cues, and a cue inside a longer cue yields
+    /// to it ("according to research" is not "according to").
+    pub fn decide(
+        &self,
+        units: &[Vec<Span>],
+        text: &str,
+        hits: &Hits,
+        layout: &Layout,
+    ) -> (Modality, Option<String>) {
+        let spans: Vec<&Span> = units.iter().flatten().collect();
+        let mut cues: Vec<(usize, (usize, usize))> = Vec::new();
+        for (ci, c) in self.cues.iter().enumerate() {
+            for h in hits.of(c.set) {
+                let hr = (h.start as usize, h.end as usize);
+                // A cue word inside a short literal match is part of the indicator ("if they
+                // did not pay"); long regex or proximity spans keep their inner cues.
+                if spans
+                    .iter()
+                    .any(|s| s.start <= hr.0 && hr.1 <= s.end && s.end - s.start <= 40)
+                {
+                    continue;
+                }
+                cues.push((ci, hr));
+            }
+        }
+        let inside = |a: (usize, usize), b: (usize, usize)| {
+            b.0 <= a.0 && a.1 <= b.1 && (b.1 - b.0) > (a.1 - a.0)
+        };
+        let cues: Vec<(usize, (usize, usize))> = cues
+            .iter()
+            .filter(|(_, a)| !cues.iter().any(|(_, b)| inside(*a, *b)))
+            .copied()
+            .collect();
+        // Passage-scope cues: strong ones (conviction, denial, negation) answer the claim
+        // wherever they are; weak ones (attribution) apply where no local cue does.
+        let passage = |strong: bool| {
+            cues.iter()
+                .filter(|(ci, _)| self.cues[*ci].scope == CueScope::Passage)
+                .filter(|(ci, _)| (strength(self.cues[*ci].modality) <= 2) == strong)
+                .min_by_key(|(ci, hr)| (strength(self.cues[*ci].modality), hr.0))
+        };
+        let strong = passage(true);
+        let weak = passage(false);
+        let mut decided: Option<(Modality, Option<(usize, (usize, usize))>)> = None;
+        for unit in units {
+            let mut local: Option<(u8, u32, usize, (usize, usize))> = None;
+            for span in unit {
+                let sent = layout.sentence_of(span.start);
+                let sr = (span.start, span.end);
+                for &(ci, hr) in &cues {
+                    let c = &self.cues[ci];
+                    let same = layout.sentence_of(hr.0) == sent;
+                    if !same {
+                        continue;
+                    }
+                    let dist = layout.distance(hr, sr);
+                    let ok_fwd =
+                        hr.1 <= sr.0 && dist <= c.window && !self.blocked(hits, hr.1, sr.0);
+                    let ok_bwd =
+                        hr.0 >= sr.1 && dist <= c.window && !self.blocked(hits, sr.1, hr.0);
+                    let ok = match c.scope {
+                        CueScope::Forward => ok_fwd,
+                        CueScope::Backward => ok_bwd,
+                        CueScope::Both => ok_fwd || ok_bwd,
+                        CueScope::Sentence | CueScope::Passage => true,
+                    };
+                    if !ok {
+                        continue;
+                    }
+                    let cand = (strength(c.modality), dist, ci, hr);
+                    if local.is_none_or(|l| (cand.0, cand.1) < (l.0, l.1)) {
+                        local = Some(cand);
+                    }
+                }
+            }
+            let pick = match (local, strong) {
+                (Some(l), Some(&(sci, shr))) if strength(self.cues[sci].modality) < l.0 => {
+                    Some((sci, shr))
+                }
+                (Some(l), _) => Some((l.2, l.3)),
+                (None, Some(&s)) => Some(s),
+                (None, None) => weak.copied(),
+            };
+            let m = pick.map(|(ci, _)| self.cues[ci].modality).unwrap_or(Modality::Asserted);
+            if decided.as_ref().is_none_or(|(d, _)| m.rank() < d.rank()) {
+                decided = Some((m, pick));
+            }
+        }
+        match decided {
+            None | Some((_, None)) => (Modality::Asserted, None),
+            Some((m, Some((ci, (s, e))))) => {
+                let c = &self.cues[ci];
+                let word = text.get(s..e).unwrap_or("");
+                (
+                    m,
+                    Some(format!(
+                        "\"{}\" by cue '{}' ({}) at [{}, {}]",
+                        c.modality, word, c.id, s, e
+                    )),
+                )
+            }
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! Text layout for matching: case folding that keeps byte offsets, word boundaries that do not
+//! depend on spaces in Thai, sentence ranges and word positions.
+//!
+//! - **Folding**: ASCII case is handled by the automaton; other letters are lower-cased only
+//!   when the lower-case form has the same UTF-8 length ("CÔNG AN" → "công an"), so every
+//!   offset into the folded text is an offset into the original.
+//! - **Boundaries**: a term must not start or end inside a word, except at the edge of a term
+//!   written in a script without spaces (Thai, Lao, Khmer, Myanmar, CJK), where no boundary
+//!   is required: "รับสินบน" contains "สินบน".
+//! - **Sentences**: cut after `.`, `!`, `?`, `;`, `。` or a Thai/ideographic full stop when
+//!   whitespace follows and the next word does not start in lower case; never after common
+//!   abbreviations ("Mr.", "U.S.", "No.") or single-letter initials. Bullets (`•`) and blank
+//!   lines also cut.
+//! - **Words**: a word starts after whitespace; inside a run of a space-less script every
+//!   fourth character counts as a new word, so proximity windows stay meaningful in Thai.
+
+use std::borrow::Cow;
+
+/// A script written without spaces between words.
+pub(crate) fn spaceless(c: char) -> bool {
+    matches!(c as u32,
+        0x0E00..=0x0EFF | 0x1000..=0x109F | 0x1780..=0x17FF | 0x3040..=0x30FF | 0x3400..=0x9FFF)
+}
+
+/// Word character for boundary checks.
+pub(crate) fn wordy(c: char) -> bool {
+    c.is_alphanumeric() && !spaceless(c)
+}
+
+/// Folds text for the automaton; borrows when nothing changes.
+pub(crate) fn fold(text: &str) -> Cow<'_, str> {
+    if text.is_ascii() {
+        return Cow::Borrowed(text);
+    }
+    let needs = text
+        .chars()
+        .any(|c| !c.is_ascii() && crate::codebook::fold_char(c) != c);
+    if !needs {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if c.is_ascii() {
+                    c
+                } else {
+                    crate::codebook::fold_char(c)
+                }
+            })
+            .collect(),
+    )
+}
+
+const ABBREVIATIONS: &[&str] = &[
+    "mr", "mrs", "ms", "dr", "st", "no", "nos", "sec", "art", "inc", "ltd", "jr", "sr", "gen",
+    "col", "lt", "sgt", "capt", "u.s", "v", "vs", "etc", "e.g", "i.e", "pol", "insp", "supt",
+    "gov", "sen", "rep", "hon", "atty", "corp", "co", "dept", "p.o", "u.n", "u.k", "pp", "vol",
+    "fig", "approx", "brig", "maj", "cpl", "det", "const", "kombes", "ak", "bpk", "tp", "tt",
+];
+
+/// Sentence ranges and word starts of one text.
+#[derive(Debug)]
+pub(crate) struct Layout {
+    /// Sentence ranges (byte offsets), covering the text in order.
+    pub sentences: Vec<(usize, usize)>,
+    word_starts: Vec<u32>,
+}
+
+impl Layout {
+    pub fn new(text: &str) -> Layout {
+        let bytes = text.as_bytes();
+        let mut sentences = Vec::new();
+        let mut word_starts = Vec::new();
+        let mut start = 0usize;
+        let mut prev_space = true;
+        let mut run = 0u32;
+        let mut iter = text.char_indices().peekable();
+        while let Some((i, c)) = iter.next() {
+            let space = c.is_whitespace();
+            if !space {
+                if prev_space {
+                    word_starts.push(i as u32);
+                    run = 0;
+                } else if spaceless(c) {
+                    run += 1;
+                    if run % 4 == 0 {
+                        word_starts.push(i as u32);
+                    }
+                }
+            }
+            prev_space = space;
+            let end_here = match c {
+                '.' | '!' | '?' | ';' | '。' | '\u{0E2F}' | '\u{0964}' => {
+                    let next_ok = match iter.peek() {
+                        Some(&(_, n)) if n.is_whitespace() => {
+                            let rest = &text[i + c.len_utf8()..];
+                            let nw = rest.trim_start().chars().next();
+                            !matches!(nw, Some(ch) if ch.is_lowercase())
+                        }
+                        Some(&(_, '"' | '\u{201D}' | ')')) => false,
+                        Some(_) => false,
+                        None => true,
+                    };
+                    next_ok && (c != '.' || !abbreviation_before(text, i))
+                }
+                '\n' => i + 1 < bytes.len() && bytes[i + 1] == b'\n',
+                '\u{2022}' => true,
+                _ => false,
+            };
+            if end_here {
+                let e = i + c.len_utf8();
+                if e > start {
+                    sentences.push((start, e));
+                }
+                start = e;
+            }
+        }
+        if start < text.len() || sentences.is_empty() {
+            sentences.push((start, text.len()));
+        }
+        Layout {
+            sentences,
+            word_starts,
+        }
+    }
+
+    /// Index of the sentence holding byte `b`.
+    pub fn sentence_of(&self, b: usize) -> usize {
+        self.sentences
+            .partition_point(|&(_, e)| e <= b)
+            .min(self.sentences.len() - 1)
+    }
+
+    /// Word position of byte `b`.
+    pub fn word_of(&self, b: usize) -> u32 {
+        self.word_starts.partition_point(|&w| w as usize <= b) as u32
+    }
+
+    /// Words between two spans (0 when adjacent or overlapping).
+    pub fn distance(&self, a: (usize, usize), b: (usize, usize)) -> u32 {
+        if b.0 >= a.1 {
+            self.word_of(b.0)
+                .saturating_sub(self.word_of(a.1.saturating_sub(1)))
+        } else if a.0 >= b.1 {
+            self.word_of(a.0)
+                .saturating_sub(self.word_of(b.1.saturating_sub(1)))
+        } else {
+            0
+        }
+    }
+}
+
+fn abbreviation_before(text: &str, dot: usize) -> bool {
+    let before = &text[..dot];
+    let word_start = before
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| c.is_whitespace() || c == '(' || c == '"')
+        .map(|(p, c)| p + c.len_utf8())
+        .unwrap_or(0);
+    let word = &before[word_start..];
+    if word.chars().count() == 1 && word.chars().all(|c| c.is_uppercase()) {
+        return true;
+    }
+    let lower = word.to_lowercase();
+    ABBREVIATIONS.contains(&lower.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentences_skip_abbreviations() {
+        let t = "Mr. Lee met the U.S. consul. He paid. Then he left";
+        let l = Layout::new(t);
+        let s: Vec<&str> = l.sentences.iter().map(|&(a, b)| &t[a..b]).collect();
+        assert_eq!(s, vec!["Mr. Lee met the U.S. consul.", " He paid.", " Then he left"]);
+        assert_eq!(l.sentence_of(0), 0);
+        assert_eq!(l.sentence_of(t.len() - 1), 2);
+    }
+
+    #[test]
+    fn fold_keeps_offsets() {
+        let t = "CÔNG AN nhận HỐI LỘ İ";
+        let f = fold(t);
+        assert_eq!(f.len(), t.len());
+        let lower = f.to_ascii_lowercase();
+        assert!(lower.contains("công an") && lower.contains("hối lộ"), "{f}");
+    }
+
+    #[test]
+    fn thai_words_without_spaces() {
+        let t = "เจ้าหน้าที่รับสินบนจากนายหน้า";
+        let l = Layout::new(t);
+        assert!(l.word_of(t.len() - 1) >= 4);
+        assert!(spaceless('ส') && !wordy('ส') && wordy('a'));
+    }
+
+    #[test]
+    fn distance_in_words() {
+        let t = "the officer quietly took the cash";
+        let l = Layout::new(t);
+        assert_eq!(l.distance((4, 11), (29, 33)), 4);
+        assert_eq!(l.distance((29, 33), (4, 11)), 4);
+    }
+}
