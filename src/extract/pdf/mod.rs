@@ -17,7 +17,7 @@ pub mod layout;
 pub mod objects;
 
 use super::{ExtractError, Extracted, Limits};
-use crate::model::{CharBox, DocKind, Furniture, Page};
+use crate::model::{CharBox, DocKind, Furniture, FurnitureKind, Page};
 use content::{Caches, Interpreter, PageLimits};
 use lopdf::{Dictionary, Document, LoadOptions, Object, ObjectId};
 use objects::{as_dict, as_num, Objects};
@@ -35,7 +35,7 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError>
         });
     }
     let doc = load(bytes, limits)?;
-    let objs = Objects::new(&doc, limits.max_stream_bytes, limits.max_total_bytes);
+    let objs = Objects::new(&doc, bytes, limits.max_stream_bytes, limits.max_total_bytes);
     let mut out = Extracted {
         title: title(&objs),
         ..Extracted::default()
@@ -96,7 +96,16 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError>
         infos.push((suspect, needs_ocr));
         layouts.push(lay);
     }
-    let kinds = furniture::classify(&layouts);
+    let mut kinds = furniture::classify(&layouts);
+    // A document whose only text repeats on every page (stamps on a scan) keeps it as body.
+    let body_left = kinds.iter().flatten().any(Option::is_none);
+    if !body_left {
+        for k in kinds.iter_mut().flatten() {
+            if matches!(k, Some(FurnitureKind::Header | FurnitureKind::Footer)) {
+                *k = None;
+            }
+        }
+    }
     for (i, (lay, (suspect, needs_ocr))) in layouts.into_iter().zip(infos).enumerate() {
         let mut page = Page {
             number: i as u32 + 1,

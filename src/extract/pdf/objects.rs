@@ -39,6 +39,7 @@ pub struct Decoded {
 pub struct Objects<'a> {
     /// The lopdf document.
     pub doc: &'a Document,
+    raw: &'a [u8],
     max_stream: usize,
     max_total: usize,
     used: Cell<usize>,
@@ -49,9 +50,10 @@ const MAX_DEREF: usize = 32;
 
 impl<'a> Objects<'a> {
     /// Wraps a document with a per-stream and a per-document decompression cap.
-    pub fn new(doc: &'a Document, max_stream: usize, max_total: usize) -> Self {
+    pub fn new(doc: &'a Document, raw: &'a [u8], max_stream: usize, max_total: usize) -> Self {
         Objects {
             doc,
+            raw,
             max_stream,
             max_total,
             used: Cell::new(0),
@@ -94,6 +96,35 @@ impl<'a> Objects<'a> {
             }
         }
         &Object::Null
+    }
+
+    /// The bytes between `stream` and `endstream` of an object, found from its file offset
+    /// (only for unencrypted files: the raw bytes of an encrypted file are ciphertext).
+    fn raw_stream(&self, id: ObjectId) -> Option<&'a [u8]> {
+        if self.doc.encryption_state.is_some() || self.doc.trailer.has(b"Encrypt") {
+            return None;
+        }
+        let entry = self.doc.reference_table.get(id.0)?;
+        let lopdf::xref::XrefEntry::Normal { offset, .. } = entry else {
+            return None;
+        };
+        let start = *offset as usize;
+        let tail = self.raw.get(start..)?;
+        let window = &tail[..tail.len().min(1 << 16)];
+        let kw = memchr::memmem::find(window, b"stream")? + 6;
+        let mut s = kw;
+        if tail.get(s) == Some(&b'\r') {
+            s += 1;
+        }
+        if tail.get(s) == Some(&b'\n') {
+            s += 1;
+        }
+        let end = memchr::memmem::find(&tail[s..], b"endstream")? + s;
+        let mut e = end;
+        while e > s && matches!(tail[e - 1], b'\r' | b'\n') {
+            e -= 1;
+        }
+        tail.get(s..e)
     }
 
     /// `dict[key]`, resolved; `Null` when missing.
@@ -141,6 +172,14 @@ impl<'a> Objects<'a> {
     /// Decodes a stream object through its filters, within the caps.
     pub fn decode(&self, obj: &Object) -> Decoded {
         match self.resolve(obj) {
+            Object::Stream(s) if s.content.is_empty() => {
+                // A wrong /Length can leave lopdf with no data: re-read it from the file.
+                let raw = match obj {
+                    Object::Reference(id) => self.raw_stream(*id),
+                    _ => None,
+                };
+                self.decode_stream(&s.dict, raw.unwrap_or(&[]))
+            }
             Object::Stream(s) => self.decode_stream(&s.dict, &s.content),
             _ => Decoded {
                 data: Vec::new(),
@@ -293,10 +332,16 @@ pub fn text_string(bytes: &[u8]) -> String {
 /// Inflates zlib (or raw deflate) data up to `cap` bytes; keeps what came before an error.
 pub fn inflate(data: &[u8], cap: usize) -> (Vec<u8>, Option<StreamError>) {
     let (out, err) = inflate_with(flate2::read::ZlibDecoder::new(data), cap);
-    if out.is_empty() && err.is_some() {
-        let (out2, err2) = inflate_with(flate2::read::DeflateDecoder::new(data), cap);
-        if !out2.is_empty() {
-            return (out2, err2);
+    if err.is_some() && !matches!(err, Some(StreamError::TooLarge(_))) {
+        // A wrong header or checksum, or a window smaller than the data needs: read the
+        // raw deflate data after the two header bytes, then the whole input, keep the best.
+        for skip in [2usize, 0] {
+            if let Some(rest) = data.get(skip..) {
+                let (o2, e2) = inflate_with(flate2::read::DeflateDecoder::new(rest), cap);
+                if o2.len() > out.len() {
+                    return (o2, e2);
+                }
+            }
         }
     }
     (out, err)

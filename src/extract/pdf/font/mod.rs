@@ -11,6 +11,7 @@
 pub mod cmap;
 pub mod data;
 pub mod names;
+pub mod truetype;
 
 use super::objects::{as_dict, as_num, Objects};
 use cmap::CMap;
@@ -44,6 +45,8 @@ enum Kind {
         widths: HashMap<u32, f32>,
         default_width: f32,
         ucs2: bool,
+        /// CID to Unicode recovered from an embedded TrueType `cmap` (no `ToUnicode`).
+        from_font: HashMap<u32, char>,
     },
 }
 
@@ -315,7 +318,13 @@ impl Font {
                 }
             }
         }
-        let fallback = to_unicode.is_none() && !ucs2;
+        let mut from_font = HashMap::new();
+        if to_unicode.is_none() && !ucs2 {
+            if let Some(d) = desc {
+                from_font = cid_unicode_from_font(objs, d);
+            }
+        }
+        let fallback = to_unicode.is_none() && !ucs2 && from_font.is_empty();
         Font {
             kind: Kind::Composite {
                 encoding,
@@ -323,6 +332,7 @@ impl Font {
                 widths,
                 default_width,
                 ucs2,
+                from_font,
             },
             vertical,
             vscale: 1.0,
@@ -357,6 +367,7 @@ impl Font {
                 widths,
                 default_width,
                 ucs2,
+                from_font,
             } => {
                 let mut rest = bytes;
                 while !rest.is_empty() {
@@ -380,6 +391,9 @@ impl Font {
                     if text.is_none() && *ucs2 {
                         text = char::from_u32(code).map(String::from);
                     }
+                    if text.is_none() {
+                        text = from_font.get(&cid).map(|c| c.to_string());
+                    }
                     let text = text.filter(|s| !s.is_empty() && !s.contains('\u{0}'));
                     out.push(Code {
                         code,
@@ -392,6 +406,41 @@ impl Font {
             }
         }
     }
+}
+
+/// CID → Unicode through an embedded TrueType program: CID → glyph id (`CIDToGIDMap`,
+/// identity by default) → character (the font's own `cmap`, read in reverse).
+fn cid_unicode_from_font(objs: &Objects, desc: &Dictionary) -> HashMap<u32, char> {
+    let mut out = HashMap::new();
+    let Some(fd) = objs.dict(desc, b"FontDescriptor") else {
+        return out;
+    };
+    let ff = objs.get(fd, b"FontFile2");
+    if !matches!(ff, Object::Stream(_)) {
+        return out;
+    }
+    let prog = objs.decode(ff);
+    let by_gid = truetype::glyph_to_unicode(&prog.data);
+    if by_gid.is_empty() {
+        return out;
+    }
+    match objs.get(desc, b"CIDToGIDMap") {
+        o @ Object::Stream(_) => {
+            let m = objs.decode(o);
+            for (cid, pair) in m.data.chunks_exact(2).enumerate().take(65536) {
+                let gid = u16::from_be_bytes([pair[0], pair[1]]);
+                if let Some(&c) = by_gid.get(&gid) {
+                    out.insert(cid as u32, c);
+                }
+            }
+        }
+        _ => {
+            for (gid, c) in by_gid {
+                out.insert(gid as u32, c);
+            }
+        }
+    }
+    out
 }
 
 fn named_encoding(n: &[u8]) -> Option<&'static [u16; 256]> {
