@@ -175,7 +175,10 @@ mod tests {
         let t = "Mr. Lee met the U.S. consul. He paid. Then he left";
         let l = Layout::new(t);
         let s: Vec<&str> = l.sentences.iter().map(|&(a, b)| &t[a..b]).collect();
-        assert_eq!(s, vec!["Mr. Lee met the U.S. consul.", " He paid.", " Then he left"]);
+        assert_eq!(
+            s,
+            vec!["Mr. Lee met the U.S. consul.", " He paid.", " Then he left"]
+        );
         assert_eq!(l.sentence_of(0), 0);
         assert_eq!(l.sentence_of(t.len() - 1), 2);
     }

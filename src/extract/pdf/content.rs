@@ -214,7 +214,7 @@ impl<'a, 'c> Interpreter<'a, 'c> {
                         ));
                         return;
                     }
-                    if self.ops % 4096 == 0 && Instant::now() > self.limits.deadline {
+                    if self.ops.is_multiple_of(4096) && Instant::now() > self.limits.deadline {
                         self.out.truncated = true;
                         self.out
                             .warnings
@@ -254,11 +254,7 @@ impl<'a, 'c> Interpreter<'a, 'c> {
             v.iter().all(|x| x.is_finite()).then_some(v)
         };
         match op {
-            b"q" => {
-                if self.stack.len() < MAX_GSTACK {
-                    self.stack.push(self.gs.clone());
-                }
-            }
+            b"q" if self.stack.len() < MAX_GSTACK => self.stack.push(self.gs.clone()),
             b"Q" => {
                 if let Some(g) = self.stack.pop() {
                     self.gs = g;

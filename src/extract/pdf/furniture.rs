@@ -257,11 +257,16 @@ mod tests {
     #[test]
     fn running_headers_and_numbers() {
         let pages: Vec<PageLayout> = (1..=4)
-            .map(|p| PageLayout {
+            .map(|p: usize| PageLayout {
                 lines: vec![
                     line(&format!("UNITED STATES v. SMITH {p}"), 72.0, 750.0),
                     line(
-                        &format!("Body text that differs on page {p} quite a lot"),
+                        [
+                            "Alpha begins",
+                            "Beta follows",
+                            "Gamma goes on",
+                            "Delta ends",
+                        ][p - 1],
                         72.0,
                         700.0,
                     ),

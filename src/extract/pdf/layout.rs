@@ -165,7 +165,7 @@ pub fn layout(glyphs: &[Glyph], page_box: [f32; 4]) -> PageLayout {
             let (x, y) = rot(angle, g.x, g.y);
             let w = (g.adv.0 * g.adv.0 + g.adv.1 * g.adv.1).sqrt();
             let size = (g.up.0 * g.up.0 + g.up.1 * g.up.1).sqrt();
-            if !(size > 0.05) || size > 2000.0 {
+            if size.is_nan() || size <= 0.05 || size > 2000.0 {
                 continue;
             }
             let first = g.text.chars().next().unwrap_or(' ');
@@ -739,14 +739,15 @@ mod tests {
 
     #[test]
     fn rotated_text_reads_upright() {
-        // Text running upwards (as on a /Rotate 90 page drawn rotated).
+        // Text running upwards (as on a /Rotate 90 page drawn rotated): glyph tops point to -x,
+        // so the next line lies to the right.
         let mut g = Vec::new();
         for (k, line) in ["first line", "second line"].iter().enumerate() {
             let mut y = 100.0;
             for ch in line.chars() {
                 g.push(Glyph {
                     text: ch.to_string(),
-                    x: 300.0 - 14.0 * k as f32,
+                    x: 300.0 + 14.0 * k as f32,
                     y,
                     adv: (0.0, 5.0),
                     up: (-10.0, 0.0),

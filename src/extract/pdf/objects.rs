@@ -625,7 +625,7 @@ mod tests {
     fn ascii_filters() {
         assert_eq!(ascii_hex(b"48 65 6C6C6f>"), b"Hello");
         assert_eq!(ascii_hex(b"414>"), b"A@");
-        assert_eq!(ascii85(b"<~87cURD]i,\"Ebo80~>"), b"Hello World");
+        assert_eq!(ascii85(b"<~87cURD]i,\"Ebo80~>"), b"Hello World!");
         assert_eq!(
             run_length(&[2, b'a', b'b', b'c', 254, b'x', 128], 100).0,
             b"abcxxx"
@@ -643,6 +643,9 @@ mod tests {
     #[test]
     fn text_strings() {
         assert_eq!(text_string(b"\xFE\xFF\x00H\x00i"), "Hi");
-        assert_eq!(text_string(b"caf\xE9 \x93q\x94"), "café \u{201C}q\u{201D}");
+        assert_eq!(
+            text_string(b"caf\xE9 \x8Dq\x8E \x93"),
+            "café \u{201C}q\u{201D} \u{FB01}"
+        );
     }
 }

@@ -40,8 +40,8 @@ enum Kind {
         widths: Box<[f32]>,
     },
     Composite {
-        encoding: CodeSplit,
-        to_unicode: Option<CMap>,
+        encoding: Box<CodeSplit>,
+        to_unicode: Option<Box<CMap>>,
         widths: HashMap<u32, f32>,
         default_width: f32,
         ucs2: bool,
@@ -327,8 +327,8 @@ impl Font {
         let fallback = to_unicode.is_none() && !ucs2 && from_font.is_empty();
         Font {
             kind: Kind::Composite {
-                encoding,
-                to_unicode,
+                encoding: Box::new(encoding),
+                to_unicode: to_unicode.map(Box::new),
                 widths,
                 default_width,
                 ucs2,
@@ -371,7 +371,7 @@ impl Font {
             } => {
                 let mut rest = bytes;
                 while !rest.is_empty() {
-                    let (code, len, cid) = match encoding {
+                    let (code, len, cid) = match encoding.as_ref() {
                         CodeSplit::Identity => {
                             if rest.len() >= 2 {
                                 let c = u16::from_be_bytes([rest[0], rest[1]]) as u32;
