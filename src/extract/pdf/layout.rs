@@ -10,6 +10,7 @@
 
 use super::content::Glyph;
 use crate::model::Rect;
+use unicode_normalization::UnicodeNormalization;
 
 /// A laid-out line in reading order.
 #[derive(Debug, Clone, PartialEq)]
@@ -225,7 +226,7 @@ fn median_pitch(lines: &[&Seg]) -> f32 {
         return 0.0;
     }
     d.sort_by(f32::total_cmp);
-    d[d.len() / 2]
+    d[(d.len() - 1) / 2]
 }
 
 fn paragraph_break(p: &Seg, s: &Seg, pitch: f32, left: f32, right: f32) -> bool {
@@ -589,10 +590,36 @@ fn seg_text(s: &Seg, glyphs: &[Glyph]) -> (String, Vec<(u32, u32, Rect)>) {
             }
         }
         pending_space = false;
-        for (gi, g) in c.iter().enumerate() {
-            let glyph = &glyphs[g.idx];
+        if c.len() > 1 {
+            // A base with combining marks: composed (NFC), every character boxed by the
+            // union of the cluster's glyphs.
+            let mut raw = String::new();
+            for g in c {
+                for ch in glyphs[g.idx].text.chars() {
+                    if ch != '\u{AD}' {
+                        expand(ch, &mut raw);
+                    }
+                }
+            }
             let start = text.len();
-            let last_glyph = ci + 1 == n && gi + 1 == c.len();
+            text.extend(raw.nfc());
+            let mut r = glyph_rect(&glyphs[c[0].idx]);
+            for g in &c[1..] {
+                r = r.union(&glyph_rect(&glyphs[g.idx]));
+            }
+            for (off, ch) in text[start..].char_indices() {
+                if !ch.is_whitespace() {
+                    let a = (start + off) as u32;
+                    chars.push((a, a + ch.len_utf8() as u32, r));
+                }
+            }
+            prev = Some(base);
+            continue;
+        }
+        {
+            let glyph = &glyphs[base.idx];
+            let start = text.len();
+            let last_glyph = ci + 1 == n;
             for ch in glyph.text.chars() {
                 if ch == '\u{AD}' {
                     if last_glyph {
@@ -601,6 +628,12 @@ fn seg_text(s: &Seg, glyphs: &[Glyph]) -> (String, Vec<(u32, u32, Rect)>) {
                 } else {
                     expand(ch, &mut text);
                 }
+            }
+            if glyph.text.chars().any(is_mark) {
+                // A glyph mapped to base + marks: compose in place.
+                let composed: String = text[start..].nfc().collect();
+                text.truncate(start);
+                text.push_str(&composed);
             }
             let end = text.len();
             if end > start {
