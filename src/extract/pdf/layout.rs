@@ -463,7 +463,23 @@ fn find_gutter(segs: &[Seg], ids: &[usize]) -> Option<f32> {
             }
         }
     }
-    let (_, gx) = best?;
+    let (gap, gx) = best?;
+    // Text columns have similar widths and a narrow gutter; a wide gap next to a narrow
+    // column is a table or a form, read row by row.
+    let side = |left_side: bool| {
+        let (mut a, mut b) = (f32::INFINITY, f32::NEG_INFINITY);
+        for &i in &narrow {
+            if (segs[i].x1 <= gx) == left_side && !(segs[i].x0 < gx && segs[i].x1 > gx) {
+                a = a.min(segs[i].x0);
+                b = b.max(segs[i].x1);
+            }
+        }
+        (b - a).max(0.0)
+    };
+    let (wl, wr) = (side(true), side(false));
+    if gap > 3.5 * med && wl.min(wr) < 0.5 * wl.max(wr) {
+        return None;
+    }
     let crossing = ids
         .iter()
         .filter(|&&i| segs[i].x0 < gx && segs[i].x1 > gx)
