@@ -31,6 +31,9 @@ pub fn classify(pages: &[PageLayout]) -> Vec<Vec<Option<FurnitureKind>>> {
             if key.is_empty() {
                 continue;
             }
+            // Running furniture repeats in the same size: a title that a header repeats
+            // is set larger on its own page.
+            let key = format!("{key}@{}", (page.lines[li].size * 2.0).round());
             if !seen.contains(&key) {
                 *counts.entry(key.clone()).or_default() += 1;
                 seen.push(key.clone());

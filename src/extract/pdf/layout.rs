@@ -110,6 +110,12 @@ fn is_rtl(c: char) -> bool {
     matches!(c as u32, 0x0590..=0x08FF | 0xFB1D..=0xFDFF | 0xFE70..=0xFEFF)
 }
 
+/// Scripts written without spaces between words (CJK, kana, Hangul syllables are spaced but
+/// their gaps are not word breaks either, Thai, Lao, Khmer, Myanmar), with their punctuation.
+fn no_space_script(c: char) -> bool {
+    matches!(c as u32, 0x0E00..=0x0EFF | 0x1000..=0x109F | 0x1780..=0x17FF | 0x3000..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0xFF00..=0xFFEF)
+}
+
 fn is_mark(c: char) -> bool {
     matches!(c as u32, 0x0300..=0x036F | 0x0483..=0x0489 | 0x0591..=0x05C7 | 0x0610..=0x061A | 0x064B..=0x065F | 0x0670 | 0x06D6..=0x06ED | 0x0E31 | 0x0E34..=0x0E3A | 0x0E47..=0x0E4E | 0x0EB1 | 0x0EB4..=0x0EBC | 0x0EC8..=0x0ECD | 0x0900..=0x0903 | 0x093A..=0x094F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F)
 }
@@ -601,7 +607,15 @@ fn seg_text(s: &Seg, glyphs: &[Glyph]) -> (String, Vec<(u32, u32, Rect)>) {
         if let Some(p) = prev {
             let gap = if rtl { p.x0 - base.x1 } else { base.x0 - p.x1 };
             let size = p.size.min(base.size).max(0.1);
-            if pending_space || gap > WORD_GAP * size {
+            // Scripts written without spaces get spaces only from space glyphs: their gaps
+            // are justification and punctuation glue.
+            let unspaced = text.chars().next_back().is_some_and(no_space_script)
+                || glyphs[base.idx]
+                    .text
+                    .chars()
+                    .next()
+                    .is_some_and(no_space_script);
+            if pending_space || (gap > WORD_GAP * size && !unspaced) {
                 text.push(' ');
             }
         }
