@@ -15,12 +15,11 @@ const EDGE_ZONE: f32 = 0.2;
 pub fn classify(pages: &[PageLayout]) -> Vec<Vec<Option<FurnitureKind>>> {
     let mut result: Vec<Vec<Option<FurnitureKind>>> =
         pages.iter().map(|p| vec![None; p.lines.len()]).collect();
-    let mut keys: Vec<Vec<(usize, String, bool)>> = Vec::with_capacity(pages.len());
-    let mut counts: HashMap<String, usize> = HashMap::new();
+    // Candidates grouped by key: (page, line, at the top, numbers in the line).
+    let mut groups: HashMap<String, Vec<Candidate>> = HashMap::new();
     for (pi, page) in pages.iter().enumerate() {
         line_numbers(page, &mut result[pi]);
         let edges = edge_lines(page, &result[pi]);
-        let mut seen = Vec::new();
         for (li, top) in edges {
             let text = page.lines[li].text.trim();
             if is_page_number(text) {
@@ -34,14 +33,15 @@ pub fn classify(pages: &[PageLayout]) -> Vec<Vec<Option<FurnitureKind>>> {
             // Running furniture repeats in the same size: a title that a header repeats
             // is set larger on its own page.
             let key = format!("{key}@{}", (page.lines[li].size * 2.0).round());
-            if !seen.contains(&key) {
-                *counts.entry(key.clone()).or_default() += 1;
-                seen.push(key.clone());
+            let g = groups.entry(key).or_default();
+            if !g.iter().any(|m| m.page == pi) {
+                g.push(Candidate {
+                    page: pi,
+                    line: li,
+                    top,
+                    numbers: numbers(text),
+                });
             }
-            keys.push_pad(pi, (li, key, top));
-        }
-        while keys.len() <= pi {
-            keys.push(Vec::new());
         }
     }
     let n = pages.len();
@@ -50,31 +50,55 @@ pub fn classify(pages: &[PageLayout]) -> Vec<Vec<Option<FurnitureKind>>> {
     } else {
         3.min((n as f32 * 0.25).ceil() as usize).max(2)
     };
-    for (pi, ks) in keys.iter().enumerate() {
-        for (li, key, top) in ks {
-            if counts.get(key).copied().unwrap_or(0) >= need {
-                result[pi][*li] = Some(if *top {
-                    FurnitureKind::Header
-                } else {
-                    FurnitureKind::Footer
-                });
-            }
+    for members in groups.values() {
+        if members.len() < need || !numbers_consistent(members) {
+            continue;
+        }
+        for m in members {
+            result[m.page][m.line] = Some(if m.top {
+                FurnitureKind::Header
+            } else {
+                FurnitureKind::Footer
+            });
         }
     }
     result
 }
 
-trait PushPad {
-    fn push_pad(&mut self, i: usize, v: (usize, String, bool));
+/// A line that may be a running header or footer.
+struct Candidate {
+    page: usize,
+    line: usize,
+    top: bool,
+    numbers: Vec<u64>,
 }
 
-impl PushPad for Vec<Vec<(usize, String, bool)>> {
-    fn push_pad(&mut self, i: usize, v: (usize, String, bool)) {
-        while self.len() <= i {
-            self.push(Vec::new());
-        }
-        self[i].push(v);
+/// The numbers in a line, in order.
+fn numbers(s: &str) -> Vec<u64> {
+    s.split(|c: char| !c.is_ascii_digit())
+        .filter(|p| !p.is_empty() && p.len() <= 12)
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}
+
+/// Running furniture keeps its numbers fixed (a case number, a date) or counts with the
+/// page ("Page 3 of 9"); numbers that do neither are headings ("Article 6").
+fn numbers_consistent(members: &[Candidate]) -> bool {
+    let Some(first) = members.first() else {
+        return false;
+    };
+    let slots = first.numbers.len();
+    if members.iter().any(|m| m.numbers.len() != slots) {
+        return false;
     }
+    (0..slots).all(|j| {
+        let same = members.iter().all(|m| m.numbers[j] == first.numbers[j]);
+        let offset = first.numbers[j] as i64 - first.page as i64;
+        let with_page = members
+            .iter()
+            .all(|m| m.numbers[j] as i64 - m.page as i64 == offset);
+        same || with_page
+    })
 }
 
 /// Lines near the top or the bottom of the page (main direction only): (index, is_top).
