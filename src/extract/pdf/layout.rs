@@ -597,6 +597,7 @@ fn seg_text(s: &Seg, glyphs: &[Glyph]) -> (String, Vec<(u32, u32, Rect)>) {
     let mut chars = Vec::new();
     let mut prev: Option<G> = None;
     let mut pending_space = false;
+    let mut prev_text: &str = "";
     let n = clusters.len();
     for (ci, c) in clusters.iter().enumerate() {
         let base = c[0];
@@ -648,6 +649,16 @@ fn seg_text(s: &Seg, glyphs: &[Glyph]) -> (String, Vec<(u32, u32, Rect)>) {
         }
         {
             let glyph = &glyphs[base.idx];
+            // A shaper may split one character into two glyphs and map both (Thai SARA AM
+            // = NIKHAHIT + SARA AA): drop the second when the first already decomposes to it.
+            if !rtl && !prev_text.is_empty() && !pending_space {
+                let decomposed: String = prev_text.nfkd().collect();
+                if decomposed != prev_text && decomposed.ends_with(glyph.text.as_str()) {
+                    prev_text = "";
+                    continue;
+                }
+            }
+            prev_text = glyph.text.as_str();
             let start = text.len();
             let last_glyph = ci + 1 == n;
             for ch in glyph.text.chars() {
