@@ -538,16 +538,48 @@ fn seg_text(s: &Seg, glyphs: &[Glyph]) -> (String, Vec<(u32, u32, Rect)>) {
         .filter(|g| !g.rtl && !g.space && glyphs[g.idx].text.chars().any(char::is_alphabetic))
         .count();
     let rtl = rtl_count > ltr_count;
-    // Clusters: a base glyph with the marks drawn after it.
+    // Clusters: a base glyph with its marks. Left to right, marks follow their base in
+    // drawing order; right to left (drawn in visual order) they may come first, so they go
+    // to the base they sit on.
     let mut clusters: Vec<Vec<G>> = Vec::new();
+    let mut loose: Vec<G> = Vec::new();
     for &g in &s.glyphs {
-        if g.mark && !clusters.is_empty() {
+        if g.mark && rtl {
+            loose.push(g);
+        } else if g.mark && !clusters.is_empty() {
             if let Some(c) = clusters.last_mut() {
                 c.push(g);
-                continue;
             }
+        } else {
+            clusters.push(vec![g]);
         }
-        clusters.push(vec![g]);
+    }
+    for m in loose {
+        let mx = (m.x0 + m.x1) / 2.0;
+        let best = clusters
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| !c[0].space)
+            .min_by(|(_, a), (_, b)| {
+                let da = (mx - (a[0].x0 + a[0].x1) / 2.0).abs()
+                    - if mx >= a[0].x0 && mx <= a[0].x1 {
+                        1e4
+                    } else {
+                        0.0
+                    };
+                let db = (mx - (b[0].x0 + b[0].x1) / 2.0).abs()
+                    - if mx >= b[0].x0 && mx <= b[0].x1 {
+                        1e4
+                    } else {
+                        0.0
+                    };
+                da.total_cmp(&db)
+            })
+            .map(|(i, _)| i);
+        match best {
+            Some(i) => clusters[i].push(m),
+            None => clusters.push(vec![m]),
+        }
     }
     let center = |c: &Vec<G>| (c[0].x0 + c[0].x1) / 2.0;
     if rtl {
