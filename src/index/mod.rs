@@ -142,10 +142,10 @@ impl IndexStore {
     }
 
     /// Opens the index, creating the folder and an empty index when there is none.
+    ///
+    /// The version file is written before tantivy creates its files, so a process killed
+    /// in between leaves a folder the next run completes, never one it refuses.
     pub fn open_or_create(dir: &Path) -> Result<IndexStore, IndexError> {
-        if dir.join(VERSION_FILE).exists() && dir.join("meta.json").exists() {
-            return Self::open(dir);
-        }
         if dir.exists() && !dir.is_dir() {
             return Err(IndexError::Io {
                 path: dir.to_path_buf(),
@@ -153,17 +153,25 @@ impl IndexStore {
             });
         }
         std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
-        if dir.join("meta.json").exists() {
-            // A tantivy index without our version file: not ours, or from a crash at creation.
-            return Err(IndexError::Version {
-                path: dir.to_path_buf(),
-                found: "unknown".into(),
-                expected: SCHEMA_VERSION,
-            });
+        if !dir.join(VERSION_FILE).exists() {
+            if dir.join("meta.json").exists() {
+                // A tantivy index without our version file: not ours.
+                return Err(IndexError::Version {
+                    path: dir.to_path_buf(),
+                    found: "unknown".into(),
+                    expected: SCHEMA_VERSION,
+                });
+            }
+            write_version(dir)?;
         }
-        let (schema, _) = schema::build();
-        let index = Index::create_in_dir(dir, schema).map_err(|e| tantivy_err(dir, e))?;
-        write_version(dir)?;
+        check_version(dir)?;
+        let index = if dir.join("meta.json").exists() {
+            Index::open_in_dir(dir)
+        } else {
+            let (schema, _) = schema::build();
+            Index::create_in_dir(dir, schema)
+        }
+        .map_err(|e| tantivy_err(dir, e))?;
         Self::from_index(index, dir)
     }
 
