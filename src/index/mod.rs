@@ -482,9 +482,27 @@ fn tantivy_err(dir: &Path, e: tantivy::TantivyError) -> IndexError {
             path: dir.to_path_buf(),
             message: io.to_string(),
         },
-        source => IndexError::Tantivy {
-            path: dir.to_path_buf(),
-            source,
-        },
+        source => {
+            // A writer thread that died on an I/O error is reported by tantivy without the
+            // cause: find out whether the disk is full or the folder unwritable.
+            if let Some(message) = probe_writable(dir) {
+                return IndexError::Io {
+                    path: dir.to_path_buf(),
+                    message: format!("{message}; the last committed state of the index is intact"),
+                };
+            }
+            IndexError::Tantivy {
+                path: dir.to_path_buf(),
+                source,
+            }
+        }
     }
+}
+
+/// Writes and removes a 1 MiB file in `dir`; returns the error message if that fails.
+fn probe_writable(dir: &Path) -> Option<String> {
+    let probe = dir.join(".redflag-write-probe");
+    let result = std::fs::write(&probe, vec![0u8; 1 << 20]);
+    let _ = std::fs::remove_file(&probe);
+    result.err().map(|e| e.to_string())
 }
