@@ -1,0 +1,448 @@
+//! Page images from a PDF's own image streams: the second reader of PDF objects (lopdf),
+//! after [`crate::extract::pdf`], and the only one that decodes images.
+//!
+//! Why the PDF's own images and not a rendering of the page: a scanned page *is* an image,
+//! placed to fill the page; its pixels are the scanner's, at the scanner's resolution, and
+//! passing them to Tesseract as they are loses nothing. Rendering would need a PDF
+//! rasteriser (a large native dependency, or a subprocess such as `pdftoppm`) and would
+//! resample the scan. The cost: text drawn over the image (stamps, a typed header) is not
+//! in the image, and a page tiled from several images gives only its largest tile.
+//!
+//! For each page the largest image XObject of its resources is taken and handed on in a
+//! format Tesseract (Leptonica) reads from memory:
+//! - `DCTDecode` (JPEG) and `JPXDecode` (JPEG 2000) streams are passed through unchanged;
+//! - `CCITTFaxDecode` streams are wrapped in a one-strip TIFF (Group 3 or 4) unchanged;
+//! - `FlateDecode`, `LZWDecode`, `RunLengthDecode` and unfiltered samples are decoded (with a
+//!   size limit) and written as PNM: 1-bit as PBM, grey as PGM, RGB / CMYK / indexed as PPM;
+//! - `JBIG2Decode` has no reader here: the page is reported unread.
+
+use std::fmt;
+
+/// Largest decoded image accepted (bytes of samples).
+const MAX_IMAGE_BYTES: usize = 256 << 20;
+
+/// An image ready for Tesseract.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageImage {
+    /// The encoded image (JPEG, JPEG 2000, TIFF or PNM).
+    pub bytes: Vec<u8>,
+    /// `jpeg`, `jp2`, `tiff` or `pnm`.
+    pub format: &'static str,
+    /// Resolution from the image size against the page size (dots per inch).
+    pub dpi: u32,
+    /// Image size in pixels.
+    pub width: u32,
+    /// Image height in pixels.
+    pub height: u32,
+}
+
+/// Why a page gave no image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageError(pub String);
+
+impl fmt::Display for ImageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An opened PDF, ready to give page images.
+pub struct PdfImages {
+    doc: lopdf::Document,
+    pages: std::collections::BTreeMap<u32, lopdf::ObjectId>,
+}
+
+impl fmt::Debug for PdfImages {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PdfImages")
+            .field("pages", &self.pages.len())
+            .finish()
+    }
+}
+
+impl PdfImages {
+    /// Parses the PDF.
+    pub fn open(pdf: &[u8]) -> Result<PdfImages, ImageError> {
+        let doc = lopdf::Document::load_mem(pdf).map_err(|e| ImageError(e.to_string()))?;
+        let pages = doc.get_pages();
+        Ok(PdfImages { doc, pages })
+    }
+
+    /// The largest image of page `number` (1-based).
+    pub fn page_image(&self, number: u32) -> Result<PageImage, ImageError> {
+        let id = *self
+            .pages
+            .get(&number)
+            .ok_or_else(|| ImageError(format!("no page {number}")))?;
+        let images = self
+            .doc
+            .get_page_images(id)
+            .map_err(|e| ImageError(format!("image resources: {e}")))?;
+        let img = images
+            .into_iter()
+            .filter(|i| i.width > 0 && i.height > 0)
+            .max_by_key(|i| i.width.saturating_mul(i.height))
+            .ok_or_else(|| ImageError("no image on the page".into()))?;
+        let width = u32::try_from(img.width).map_err(|_| ImageError("bad width".into()))?;
+        let height = u32::try_from(img.height).map_err(|_| ImageError("bad height".into()))?;
+        if (width as u64) * (height as u64) > 400_000_000 {
+            return Err(ImageError(format!(
+                "image of {width}x{height} is too large"
+            )));
+        }
+        let dpi = self.dpi(id, width, height);
+        let stream = self
+            .doc
+            .get_object(img.id)
+            .and_then(|o| o.as_stream())
+            .map_err(|e| ImageError(e.to_string()))?;
+        let filters: Vec<Vec<u8>> = stream
+            .filters()
+            .map(|f| f.into_iter().map(<[u8]>::to_vec).collect())
+            .unwrap_or_default();
+        let last = filters.last().map(Vec::as_slice);
+        let (bytes, format) = match last {
+            Some(b"DCTDecode" | b"DCT") if filters.len() == 1 => (stream.content.clone(), "jpeg"),
+            Some(b"JPXDecode") if filters.len() == 1 => (stream.content.clone(), "jp2"),
+            Some(b"CCITTFaxDecode" | b"CCF") if filters.len() == 1 => {
+                (ccitt_tiff(&self.doc, stream, width, height), "tiff")
+            }
+            Some(b"JBIG2Decode") => {
+                return Err(ImageError(
+                    "JBIG2 image: no decoder for it (convert the PDF, e.g. with `qpdf` or a PDF printer)".into(),
+                ))
+            }
+            Some(b"DCTDecode" | b"JPXDecode" | b"CCITTFaxDecode") => {
+                return Err(ImageError("image behind a chain of filters".into()))
+            }
+            _ => {
+                let samples = stream
+                    .decompressed_content_with_limit(MAX_IMAGE_BYTES)
+                    .map_err(|e| ImageError(format!("image samples: {e}")))?;
+                (self.pnm(stream, &samples, width, height)?, "pnm")
+            }
+        };
+        Ok(PageImage {
+            bytes,
+            format,
+            dpi,
+            width,
+            height,
+        })
+    }
+
+    fn dpi(&self, page: lopdf::ObjectId, w: u32, h: u32) -> u32 {
+        let media = self
+            .doc
+            .get_dictionary(page)
+            .ok()
+            .and_then(|d| {
+                let mut node = d;
+                for _ in 0..32 {
+                    if let Ok(m) = node.get(b"MediaBox") {
+                        return self.resolve(m).as_array().ok().cloned();
+                    }
+                    let parent = node.get(b"Parent").ok()?.as_reference().ok()?;
+                    node = self.doc.get_dictionary(parent).ok()?;
+                }
+                None
+            })
+            .and_then(|a| {
+                let v: Vec<f32> = a.iter().filter_map(|o| number(self.resolve(o))).collect();
+                (v.len() == 4).then(|| ((v[2] - v[0]).abs(), (v[3] - v[1]).abs()))
+            });
+        let (pw, ph) = media.unwrap_or((612.0, 792.0));
+        let long_pt = pw.max(ph).max(1.0);
+        let long_px = w.max(h) as f32;
+        ((long_px * 72.0 / long_pt).round() as u32).clamp(70, 1200)
+    }
+
+    fn resolve<'a>(&'a self, o: &'a lopdf::Object) -> &'a lopdf::Object {
+        match o {
+            lopdf::Object::Reference(id) => self.doc.get_object(*id).unwrap_or(o),
+            _ => o,
+        }
+    }
+
+    /// Decoded samples as PNM.
+    fn pnm(
+        &self,
+        stream: &lopdf::Stream,
+        samples: &[u8],
+        width: u32,
+        height: u32,
+    ) -> Result<Vec<u8>, ImageError> {
+        let dict = &stream.dict;
+        let is_mask = dict
+            .get(b"ImageMask")
+            .ok()
+            .and_then(|o| o.as_bool().ok())
+            .unwrap_or(false);
+        let bpc = if is_mask {
+            1
+        } else {
+            dict.get(b"BitsPerComponent")
+                .ok()
+                .and_then(|o| self.resolve(o).as_i64().ok())
+                .unwrap_or(8)
+        };
+        if ![1, 2, 4, 8, 16].contains(&bpc) {
+            return Err(ImageError(format!("{bpc} bits per component")));
+        }
+        let bpc = bpc as u32;
+        let decode_inverted = dict
+            .get(b"Decode")
+            .ok()
+            .and_then(|o| self.resolve(o).as_array().ok())
+            .and_then(|a| a.first().and_then(|x| number(self.resolve(x))))
+            .is_some_and(|first| first > 0.5);
+        let space = if is_mask {
+            Space::Gray
+        } else {
+            dict.get(b"ColorSpace")
+                .map(|o| self.space(o, 0))
+                .unwrap_or(Space::Gray)
+        };
+        let comps = space.components();
+        let w = width as usize;
+        let h = height as usize;
+        let row_bytes = (w * comps * bpc as usize).div_ceil(8);
+        if samples.len() < row_bytes * h {
+            // a short stream keeps the rows it has
+            if samples.len() < row_bytes {
+                return Err(ImageError("image data shorter than one row".into()));
+            }
+        }
+        let rows = (samples.len() / row_bytes).min(h);
+        if bpc == 1 && comps == 1 {
+            // PBM: 1 is black; PDF grey: 0 is black (mask: 0 paints, i.e. black)
+            let invert = if is_mask {
+                decode_inverted
+            } else {
+                !decode_inverted
+            };
+            let mut out = format!("P4\n{w} {rows}\n").into_bytes();
+            for r in 0..rows {
+                let row = &samples[r * row_bytes..(r + 1) * row_bytes];
+                out.extend(row.iter().map(|b| if invert { !b } else { *b }));
+            }
+            return Ok(out);
+        }
+        let sample = |row: &[u8], i: usize| -> u8 {
+            match bpc {
+                8 => row.get(i).copied().unwrap_or(0),
+                16 => row.get(2 * i).copied().unwrap_or(0),
+                b => {
+                    let bit = i * b as usize;
+                    let byte = row.get(bit / 8).copied().unwrap_or(0);
+                    let shift = 8 - b as usize - (bit % 8);
+                    let v = (byte >> shift) & ((1u8 << b) - 1);
+                    match &space {
+                        Space::Indexed(..) => v,
+                        _ => ((v as u32 * 255) / ((1u32 << b) - 1)) as u8,
+                    }
+                }
+            }
+        };
+        let gray = matches!(space, Space::Gray)
+            || matches!(&space, Space::Indexed(base, _) if base.components() == 1);
+        let mut out = if gray {
+            format!("P5\n{w} {rows}\n255\n").into_bytes()
+        } else {
+            format!("P6\n{w} {rows}\n255\n").into_bytes()
+        };
+        for r in 0..rows {
+            let row = &samples[r * row_bytes..(r + 1) * row_bytes];
+            for x in 0..w {
+                match &space {
+                    Space::Gray => {
+                        let v = sample(row, x);
+                        out.push(if decode_inverted { 255 - v } else { v });
+                    }
+                    Space::Rgb => {
+                        for c in 0..3 {
+                            out.push(sample(row, x * 3 + c));
+                        }
+                    }
+                    Space::Cmyk => {
+                        let k = sample(row, x * 4 + 3) as u32;
+                        for c in 0..3 {
+                            let v = sample(row, x * 4 + c) as u32;
+                            out.push((255 - (v + k).min(255)) as u8);
+                        }
+                    }
+                    Space::Indexed(base, table) => {
+                        let idx = sample(row, x) as usize;
+                        let n = base.components();
+                        let entry = table.get(idx * n..idx * n + n);
+                        match (base.as_ref(), entry) {
+                            (Space::Cmyk, Some(e)) => {
+                                let k = e[3] as u32;
+                                for &v in &e[..3] {
+                                    out.push((255 - (v as u32 + k).min(255)) as u8);
+                                }
+                            }
+                            (_, Some(e)) => out.extend_from_slice(e),
+                            (_, None) => out.extend(std::iter::repeat_n(0, n.min(3))),
+                        }
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn space(&self, o: &lopdf::Object, depth: usize) -> Space {
+        let o = self.resolve(o);
+        if depth > 4 {
+            return Space::Gray;
+        }
+        match o {
+            lopdf::Object::Name(n) => match n.as_slice() {
+                b"DeviceRGB" | b"RGB" | b"CalRGB" => Space::Rgb,
+                b"DeviceCMYK" | b"CMYK" => Space::Cmyk,
+                _ => Space::Gray,
+            },
+            lopdf::Object::Array(a) => {
+                let name = a.first().and_then(|n| self.resolve(n).as_name().ok());
+                match name {
+                    Some(b"ICCBased") => {
+                        let n = a
+                            .get(1)
+                            .and_then(|s| self.resolve(s).as_stream().ok())
+                            .and_then(|s| s.dict.get(b"N").ok()?.as_i64().ok())
+                            .unwrap_or(3);
+                        match n {
+                            1 => Space::Gray,
+                            4 => Space::Cmyk,
+                            _ => Space::Rgb,
+                        }
+                    }
+                    Some(b"CalRGB" | b"Lab") => Space::Rgb,
+                    Some(b"CalGray") => Space::Gray,
+                    Some(b"Indexed" | b"I") => {
+                        let base = a
+                            .get(1)
+                            .map(|b| self.space(b, depth + 1))
+                            .unwrap_or(Space::Rgb);
+                        let base = match base {
+                            Space::Indexed(..) => Space::Rgb,
+                            b => b,
+                        };
+                        let table = match a.get(3).map(|t| self.resolve(t)) {
+                            Some(lopdf::Object::String(s, _)) => s.clone(),
+                            Some(lopdf::Object::Stream(s)) => s
+                                .decompressed_content_with_limit(1 << 16)
+                                .unwrap_or_else(|_| s.content.clone()),
+                            _ => Vec::new(),
+                        };
+                        Space::Indexed(Box::new(base), table)
+                    }
+                    _ => Space::Rgb,
+                }
+            }
+            _ => Space::Gray,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Space {
+    Gray,
+    Rgb,
+    Cmyk,
+    Indexed(Box<Space>, Vec<u8>),
+}
+
+impl Space {
+    fn components(&self) -> usize {
+        match self {
+            Space::Gray | Space::Indexed(..) => 1,
+            Space::Rgb => 3,
+            Space::Cmyk => 4,
+        }
+    }
+}
+
+fn number(o: &lopdf::Object) -> Option<f32> {
+    match o {
+        lopdf::Object::Integer(i) => Some(*i as f32),
+        lopdf::Object::Real(r) => Some(*r),
+        _ => None,
+    }
+}
+
+/// Wraps CCITT fax data in a one-strip little-endian TIFF.
+fn ccitt_tiff(doc: &lopdf::Document, stream: &lopdf::Stream, width: u32, height: u32) -> Vec<u8> {
+    let params = stream
+        .dict
+        .get(b"DecodeParms")
+        .ok()
+        .map(|p| match p {
+            lopdf::Object::Reference(id) => doc.get_object(*id).unwrap_or(p),
+            _ => p,
+        })
+        .and_then(|p| match p {
+            lopdf::Object::Dictionary(d) => Some(d.clone()),
+            lopdf::Object::Array(a) => a.first().and_then(|d| d.as_dict().ok()).cloned(),
+            _ => None,
+        })
+        .unwrap_or_default();
+    let int = |k: &[u8], default: i64| {
+        params
+            .get(k)
+            .ok()
+            .and_then(|o| o.as_i64().ok())
+            .unwrap_or(default)
+    };
+    let k = int(b"K", 0);
+    let columns = int(b"Columns", width as i64).clamp(1, 1 << 20) as u32;
+    let rows = match int(b"Rows", height as i64) {
+        r if r > 0 => r as u32,
+        _ => height,
+    };
+    let (compression, opt_tag, opt_val) = if k < 0 {
+        (4u16, 293u16, 0u32)
+    } else if k == 0 {
+        (3, 292, 0)
+    } else {
+        (3, 292, 1)
+    };
+    let data = &stream.content;
+    let mut entries: Vec<(u16, u16, u32)> = vec![
+        (256, 4, columns),
+        (257, 4, rows),
+        (258, 3, 1),
+        (259, 3, compression as u32),
+        // the fax codes runs of white and black; decoded, 1 is black (WhiteIsZero),
+        // whatever /BlackIs1 says about the PDF decoder's output
+        (262, 3, 0),
+        (273, 4, 0), // strip offset, set below
+        (277, 3, 1),
+        (278, 4, rows),
+        (279, 4, data.len() as u32),
+        (opt_tag, 4, opt_val),
+    ];
+    entries.sort_by_key(|e| e.0);
+    let ifd_len = 2 + entries.len() * 12 + 4;
+    let data_offset = (8 + ifd_len) as u32;
+    let mut out = Vec::with_capacity(data_offset as usize + data.len());
+    out.extend_from_slice(b"II*\0");
+    out.extend_from_slice(&8u32.to_le_bytes());
+    out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+    for (tag, ty, val) in entries {
+        let val = if tag == 273 { data_offset } else { val };
+        out.extend_from_slice(&tag.to_le_bytes());
+        out.extend_from_slice(&ty.to_le_bytes());
+        out.extend_from_slice(&1u32.to_le_bytes());
+        if ty == 3 {
+            out.extend_from_slice(&(val as u16).to_le_bytes());
+            out.extend_from_slice(&[0, 0]);
+        } else {
+            out.extend_from_slice(&val.to_le_bytes());
+        }
+    }
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(data);
+    out
+}
