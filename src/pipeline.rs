@@ -390,11 +390,15 @@ impl Pipeline {
         let results: Vec<(usize, Result<ocr::OcrText, String>)> = numbers_todo
             .par_iter()
             .map(|&(i, number)| {
-                let r = images
-                    .page_image(number)
-                    .map_err(|e| ocr::OcrError::NoImage(e.0))
-                    .and_then(|img| engine.read(&img))
-                    .map_err(|e| e.to_string());
+                let r = match images.page_image(number) {
+                    Ok(img) => engine.read(&img),
+                    // no image to hand over (JBIG2, ...): render the page instead
+                    Err(e) => engine
+                        .render(bytes, number)
+                        .map_err(|r| ocr::OcrError::NoImage(format!("{e}; {r}")))
+                        .and_then(|img| engine.read(&img)),
+                }
+                .map_err(|e| e.to_string());
                 (i, r)
             })
             .collect();

@@ -14,7 +14,10 @@
 //! - `CCITTFaxDecode` streams are wrapped in a one-strip TIFF (Group 3 or 4) unchanged;
 //! - `FlateDecode`, `LZWDecode`, `RunLengthDecode` and unfiltered samples are decoded (with a
 //!   size limit) and written as PNM: 1-bit as PBM, grey as PGM, RGB / CMYK / indexed as PPM;
-//! - `JBIG2Decode` has no reader here: the page is reported unread.
+//! - filters before the image codec (`[/FlateDecode /DCTDecode]`) are undone first;
+//! - `JBIG2Decode` has no decoder here (nor in Leptonica): such pages, and pages whose image
+//!   cannot be handed over, are rendered by `pdftoppm` (poppler-utils) when it is installed
+//!   ([`super::Ocr::render`]), and reported unread otherwise.
 
 use std::fmt;
 
@@ -101,19 +104,38 @@ impl PdfImages {
             .map(|f| f.into_iter().map(<[u8]>::to_vec).collect())
             .unwrap_or_default();
         let last = filters.last().map(Vec::as_slice);
+        let codec = matches!(
+            last,
+            Some(b"DCTDecode" | b"DCT" | b"JPXDecode" | b"CCITTFaxDecode" | b"CCF")
+        );
+        // `[/FlateDecode /DCTDecode]`: undo the filters before the image codec
+        let content = if codec && filters.len() > 1 {
+            let mut inner = stream.clone();
+            let n = filters.len() - 1;
+            inner.dict.set(
+                "Filter",
+                lopdf::Object::Array(
+                    filters[..n]
+                        .iter()
+                        .map(|f| lopdf::Object::Name(f.clone()))
+                        .collect(),
+                ),
+            );
+            let stripped = inner
+                .decompressed_content_with_limit(MAX_IMAGE_BYTES)
+                .map_err(|e| ImageError(format!("image data: {e}")))?;
+            std::borrow::Cow::Owned(stripped)
+        } else {
+            std::borrow::Cow::Borrowed(&stream.content)
+        };
         let (bytes, format) = match last {
-            Some(b"DCTDecode" | b"DCT") if filters.len() == 1 => (stream.content.clone(), "jpeg"),
-            Some(b"JPXDecode") if filters.len() == 1 => (stream.content.clone(), "jp2"),
-            Some(b"CCITTFaxDecode" | b"CCF") if filters.len() == 1 => {
-                (ccitt_tiff(&self.doc, stream, width, height), "tiff")
+            Some(b"DCTDecode" | b"DCT") => (content.into_owned(), "jpeg"),
+            Some(b"JPXDecode") => (content.into_owned(), "jp2"),
+            Some(b"CCITTFaxDecode" | b"CCF") => {
+                (ccitt_tiff(&self.doc, stream, &content, width, height), "tiff")
             }
             Some(b"JBIG2Decode") => {
-                return Err(ImageError(
-                    "JBIG2 image: no decoder for it (convert the PDF, e.g. with `qpdf` or a PDF printer)".into(),
-                ))
-            }
-            Some(b"DCTDecode" | b"JPXDecode" | b"CCITTFaxDecode") => {
-                return Err(ImageError("image behind a chain of filters".into()))
+                return Err(ImageError("JBIG2 image: no decoder here".into()))
             }
             _ => {
                 let samples = stream
@@ -373,7 +395,13 @@ fn number(o: &lopdf::Object) -> Option<f32> {
 }
 
 /// Wraps CCITT fax data in a one-strip little-endian TIFF.
-fn ccitt_tiff(doc: &lopdf::Document, stream: &lopdf::Stream, width: u32, height: u32) -> Vec<u8> {
+fn ccitt_tiff(
+    doc: &lopdf::Document,
+    stream: &lopdf::Stream,
+    data: &[u8],
+    width: u32,
+    height: u32,
+) -> Vec<u8> {
     let params = stream
         .dict
         .get(b"DecodeParms")
@@ -384,7 +412,7 @@ fn ccitt_tiff(doc: &lopdf::Document, stream: &lopdf::Stream, width: u32, height:
         })
         .and_then(|p| match p {
             lopdf::Object::Dictionary(d) => Some(d.clone()),
-            lopdf::Object::Array(a) => a.first().and_then(|d| d.as_dict().ok()).cloned(),
+            lopdf::Object::Array(a) => a.last().and_then(|d| d.as_dict().ok()).cloned(),
             _ => None,
         })
         .unwrap_or_default();
@@ -408,7 +436,6 @@ fn ccitt_tiff(doc: &lopdf::Document, stream: &lopdf::Stream, width: u32, height:
     } else {
         (3, 292, 1)
     };
-    let data = &stream.content;
     let mut entries: Vec<(u16, u16, u32)> = vec![
         (256, 4, columns),
         (257, 4, rows),

@@ -127,7 +127,7 @@ impl Ocr {
         let result = self.tesseract(img, "3").and_then(|first| {
             // A sideways or upside-down scan reads as noise: try again with orientation
             // detection, keep the better reading.
-            if first.confidence >= 60.0 || !self.lang_available("osd") {
+            if first.confidence >= 50.0 || !self.lang_available("osd") {
                 return Ok(first);
             }
             match self.tesseract(img, "1") {
@@ -190,70 +190,102 @@ impl Ocr {
 
     /// Runs `tesseract stdin stdout -l LANG --dpi N --psm PSM tsv`.
     fn tesseract(&self, img: &image::PageImage, psm: &str) -> Result<OcrText, OcrError> {
-        let mut child = Command::new("tesseract")
-            .args(["stdin", "stdout", "-l", &self.lang, "--dpi"])
-            .arg(img.dpi.to_string())
-            .args(["--psm", psm, "tsv"])
-            .env("OMP_THREAD_LIMIT", "1")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| OcrError::Unavailable(e.to_string()))?;
-        let mut stdin = child.stdin.take();
-        let mut stdout = child.stdout.take();
-        let mut stderr = child.stderr.take();
-        let (out, err) = std::thread::scope(|s| {
-            let data = &img.bytes;
-            s.spawn(move || {
-                if let Some(mut w) = stdin.take() {
-                    let _ = w.write_all(data);
-                }
-            });
-            let out = s.spawn(move || {
-                let mut buf = Vec::new();
-                if let Some(r) = stdout.as_mut() {
-                    let _ = r.read_to_end(&mut buf);
-                }
-                buf
-            });
-            let err = s.spawn(move || {
-                let mut buf = Vec::new();
-                if let Some(r) = stderr.as_mut() {
-                    let _ = r.take(64 << 10).read_to_end(&mut buf);
-                }
-                buf
-            });
-            // wait with a deadline; on timeout kill, which closes the pipes
-            let deadline = Instant::now() + self.timeout;
-            let status = loop {
-                match child.try_wait() {
-                    Ok(Some(st)) => break Ok(st),
-                    Ok(None) if Instant::now() >= deadline => {
-                        let _ = child.kill();
-                        let _ = child.wait();
-                        break Err(OcrError::Timeout(self.timeout.as_secs()));
-                    }
-                    Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-                    Err(e) => break Err(OcrError::Failed(e.to_string())),
-                }
-            };
-            let out = out.join().unwrap_or_default();
-            let err = err.join().unwrap_or_default();
-            (status.map(|st| (st, out)), err)
-        });
-        let (status, out) = out?;
-        if !status.success() {
-            let msg = String::from_utf8_lossy(&err);
-            let msg = msg
-                .lines()
-                .filter(|l| !l.trim().is_empty())
-                .last()
-                .unwrap_or("exit status not zero");
-            return Err(OcrError::Failed(msg.trim().to_owned()));
-        }
+        let dpi = img.dpi.to_string();
+        let args = [
+            "stdin", "stdout", "-l", &self.lang, "--dpi", &dpi, "--psm", psm, "tsv",
+        ];
+        let out = run("tesseract", &args, &img.bytes, self.timeout)?;
         Ok(parse_tsv(&String::from_utf8_lossy(&out)))
     }
+
+    /// Renders a page with `pdftoppm` (poppler-utils) at 300 dpi, in grey: the fallback for
+    /// pages whose image this crate cannot hand over (JBIG2, unusual encodings).
+    pub fn render(&self, pdf: &[u8], number: u32) -> Result<image::PageImage, OcrError> {
+        let n = number.to_string();
+        let args = ["-r", "300", "-gray", "-f", &n, "-l", &n, "-"];
+        let out = run("pdftoppm", &args, pdf, self.timeout).map_err(|e| match e {
+            OcrError::Unavailable(_) => OcrError::NoImage(
+                "`pdftoppm` is not installed to render it (`apt-get install poppler-utils`)"
+                    .into(),
+            ),
+            e => e,
+        })?;
+        if !out.starts_with(b"P5") {
+            return Err(OcrError::NoImage("pdftoppm rendered nothing".into()));
+        }
+        Ok(image::PageImage {
+            bytes: out,
+            format: "pnm",
+            dpi: 300,
+            width: 0,
+            height: 0,
+        })
+    }
+}
+
+/// Runs a command with `input` on its standard input and returns its standard output; the
+/// process is killed after `timeout`.
+fn run(program: &str, args: &[&str], input: &[u8], timeout: Duration) -> Result<Vec<u8>, OcrError> {
+    let mut child = Command::new(program)
+        .args(args)
+        .env("OMP_THREAD_LIMIT", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| OcrError::Unavailable(format!("{program}: {e}")))?;
+    let mut stdin = child.stdin.take();
+    let mut stdout = child.stdout.take();
+    let mut stderr = child.stderr.take();
+    let (status, out, err) = std::thread::scope(|s| {
+        s.spawn(move || {
+            if let Some(mut w) = stdin.take() {
+                let _ = w.write_all(input);
+            }
+        });
+        let out = s.spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(r) = stdout.as_mut() {
+                let _ = r.take(1 << 30).read_to_end(&mut buf);
+            }
+            buf
+        });
+        let err = s.spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(r) = stderr.as_mut() {
+                let _ = r.take(64 << 10).read_to_end(&mut buf);
+            }
+            buf
+        });
+        // wait with a deadline; on timeout kill, which closes the pipes
+        let deadline = Instant::now() + timeout;
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(st)) => break Ok(st),
+                Ok(None) if Instant::now() >= deadline => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    break Err(OcrError::Timeout(timeout.as_secs()));
+                }
+                Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+                Err(e) => break Err(OcrError::Failed(e.to_string())),
+            }
+        };
+        (
+            status,
+            out.join().unwrap_or_default(),
+            err.join().unwrap_or_default(),
+        )
+    });
+    if !status?.success() {
+        let msg = String::from_utf8_lossy(&err);
+        let msg = msg
+            .lines()
+            .rfind(|l| !l.trim().is_empty())
+            .unwrap_or("exit status not zero");
+        return Err(OcrError::Failed(format!("{program}: {}", msg.trim())));
+    }
+    Ok(out)
 }
 
 /// Turns Tesseract's TSV into text and a mean word confidence.
