@@ -333,6 +333,21 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
             );
         }
         let skipped: usize = summary.skipped.values().map(Vec::len).sum();
+        eprintln!(
+            "redflag index: {} files ({} new, {} changed, {} unchanged, {} removed, {} skipped, {} failed), {} pages, {} passages, {} tags, in {:.1}s -> {}",
+            files.len(),
+            summary.new,
+            summary.changed,
+            summary.unchanged,
+            summary.removed,
+            skipped,
+            summary.failed,
+            summary.pages,
+            summary.passages,
+            summary.tags,
+            started.elapsed().as_secs_f64(),
+            display_dir(&g.index),
+        );
         if let Some(ocr) = &pipeline.ocr {
             use std::sync::atomic::Ordering::Relaxed;
             let s = &ocr.stats;
@@ -357,21 +372,6 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
                 summary.derived
             );
         }
-        eprintln!(
-            "redflag index: {} files ({} new, {} changed, {} unchanged, {} removed, {} skipped, {} failed), {} pages, {} passages, {} tags, in {:.1}s -> {}",
-            files.len(),
-            summary.new,
-            summary.changed,
-            summary.unchanged,
-            summary.removed,
-            skipped,
-            summary.failed,
-            summary.pages,
-            summary.passages,
-            summary.tags,
-            started.elapsed().as_secs_f64(),
-            display_dir(&g.index),
-        );
     }
     Ok(if failures > 0 {
         ExitCode::Error

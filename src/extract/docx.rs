@@ -157,3 +157,72 @@ const NOTES: Dialect = Dialect {
     break_type_page: None,
     note_body: &[],
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    const W: &str = r#"xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main""#;
+
+    pub(crate) fn docx(parts: &[(&str, String)]) -> Vec<u8> {
+        let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let o = zip::write::SimpleFileOptions::default();
+        z.start_file("[Content_Types].xml", o).unwrap();
+        z.write_all(b"<Types/>").unwrap();
+        for (name, body) in parts {
+            z.start_file(*name, o).unwrap();
+            z.write_all(body.as_bytes()).unwrap();
+        }
+        z.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn body_tables_notes_furniture_pages_and_metadata() {
+        let body = format!(
+            r#"<?xml version="1.0"?><w:document {W}><w:body>
+<w:p><w:pPr><w:pStyle w:val="Title"/></w:pPr><w:r><w:t>The officer was </w:t></w:r><w:r><w:rPr><w:b/></w:rPr><w:t>paid</w:t></w:r><w:r><w:footnoteReference w:id="1"/></w:r><w:r><w:t xml:space="preserve"> 500 &amp; more.</w:t></w:r></w:p>
+<w:p><w:r><w:delText>deleted words</w:delText><w:instrText>PAGE</w:instrText><w:t>Kept</w:t><w:tab/><w:t>after tab</w:t></w:r></w:p>
+<w:tbl><w:tr><w:tc><w:p><w:r><w:t>Name</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>Amount</w:t></w:r></w:p></w:tc></w:tr>
+<w:tr><w:tc><w:p><w:r><w:t>Inspector</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>THB 5000</w:t></w:r></w:p></w:tc></w:tr></w:tbl>
+<w:p><w:r><w:br w:type="page"/><w:t>Second page.</w:t></w:r></w:p>
+<w:sectPr/></w:body></w:document>"#
+        );
+        let notes = format!(
+            r#"<w:footnotes {W}><w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote><w:footnote w:id="1"><w:p><w:r><w:t>Per the audit report.</w:t></w:r></w:p></w:footnote></w:footnotes>"#
+        );
+        let header = format!(r#"<w:hdr {W}><w:p><w:r><w:t>CONFIDENTIAL</w:t></w:r></w:p></w:hdr>"#);
+        let core = r#"<cp:coreProperties xmlns:cp="x" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="d"><dc:title>Payments memo</dc:title><dc:creator>A. Clerk</dc:creator><dcterms:created>2019-03-01T10:00:00Z</dcterms:created></cp:coreProperties>"#;
+        let bytes = docx(&[
+            ("word/document.xml", body),
+            ("word/footnotes.xml", notes),
+            ("word/header1.xml", header),
+            ("docProps/core.xml", core.to_owned()),
+        ]);
+        let (e, meta) = extract(&bytes, &Limits::default()).unwrap();
+        assert_eq!(e.pages.len(), 2, "{:?}", e.pages);
+        let p1 = &e.pages[0].text;
+        assert_eq!(
+            p1,
+            "The officer was paid 500 & more.\n\nKept\tafter tab\n\nName | Amount\nInspector | THB 5000"
+        );
+        assert_eq!(e.pages[1].text, "Second page.\n\n[1] Per the audit report.");
+        assert_eq!(e.pages[0].furniture[0].text, "CONFIDENTIAL");
+        assert_eq!(e.pages[0].furniture[0].kind, FurnitureKind::Header);
+        assert_eq!(e.title.as_deref(), Some("Payments memo"));
+        assert_eq!(meta["author"], "A. Clerk");
+        assert_eq!(e.date.as_deref(), Some("2019-03-01T10:00:00Z"));
+    }
+
+    #[test]
+    fn broken_packages_are_errors() {
+        assert!(extract(b"PK\x03\x04junk", &Limits::default()).is_err());
+        let no_body = docx(&[("word/styles.xml", "<x/>".into())]);
+        assert!(extract(&no_body, &Limits::default())
+            .unwrap_err()
+            .to_string()
+            .contains("word/document.xml"));
+        let bad_xml = docx(&[("word/document.xml", "<w:document><w:p></w:x>".into())]);
+        assert!(extract(&bad_xml, &Limits::default()).is_err());
+    }
+}

@@ -124,3 +124,84 @@ pub fn extract(
     out.pages = pages;
     Ok((out, meta))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn odt(content: &str, styles: &str, meta: &str) -> Vec<u8> {
+        let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        z.start_file("mimetype", stored).unwrap();
+        z.write_all(b"application/vnd.oasis.opendocument.text")
+            .unwrap();
+        let o = zip::write::SimpleFileOptions::default();
+        for (name, body) in [
+            ("content.xml", content),
+            ("styles.xml", styles),
+            ("meta.xml", meta),
+        ] {
+            z.start_file(name, o).unwrap();
+            z.write_all(body.as_bytes()).unwrap();
+        }
+        z.finish().unwrap().into_inner()
+    }
+
+    const NS: &str = r#"xmlns:office="o" xmlns:text="t" xmlns:table="b" xmlns:style="s" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:meta="m""#;
+
+    #[test]
+    fn body_tables_notes_furniture_pages_and_metadata() {
+        let content = format!(
+            r#"<office:document-content {NS}><office:automatic-styles><style:style/></office:automatic-styles><office:body><office:text>
+<text:h>Report</text:h>
+<text:p>The   officer<text:s text:c="2"/>was <text:span>paid</text:span><text:note><text:note-citation>1</text:note-citation><text:note-body><text:p>Per the audit.</text:p></text:note-body></text:note> 500.<office:annotation><text:p>reviewer comment</text:p></office:annotation></text:p>
+<table:table><table:table-row><table:table-cell><text:p>Name</text:p></table:table-cell><table:table-cell><text:p>Amount</text:p></table:table-cell></table:table-row></table:table>
+<text:p><text:soft-page-break/>Second<text:tab/>page<text:line-break/>next line</text:p>
+</office:text></office:body></office:document-content>"#
+        );
+        let styles = format!(
+            r#"<office:document-styles {NS}><office:master-styles><style:master-page><style:header><text:p>CONFIDENTIAL</text:p></style:header><style:footer><text:p>Ministry of Finance</text:p></style:footer></style:master-page></office:master-styles></office:document-styles>"#
+        );
+        let meta = format!(
+            r#"<office:document-meta {NS}><office:meta><dc:title>Memo</dc:title><meta:initial-creator>A. Clerk</meta:initial-creator><meta:creation-date>2019-03-01T10:00:00</meta:creation-date></office:meta></office:document-meta>"#
+        );
+        let bytes = odt(&content, &styles, &meta);
+        assert_eq!(
+            crate::ingest::sniff(&bytes, None),
+            crate::ingest::Sniffed::Supported(DocKind::Odt)
+        );
+        let (e, m) = extract(&bytes, &Limits::default()).unwrap();
+        assert_eq!(e.pages.len(), 2, "{:?}", e.pages);
+        assert_eq!(
+            e.pages[0].text,
+            "Report\n\nThe officer  was paid 500.\n\nName | Amount"
+        );
+        assert_eq!(
+            e.pages[1].text,
+            "Second\tpage\nnext line\n\n[1] Per the audit."
+        );
+        let f: Vec<(&FurnitureKind, &str)> = e.pages[1]
+            .furniture
+            .iter()
+            .map(|f| (&f.kind, f.text.as_str()))
+            .collect();
+        assert_eq!(
+            f,
+            vec![
+                (&FurnitureKind::Header, "CONFIDENTIAL"),
+                (&FurnitureKind::Footer, "Ministry of Finance")
+            ]
+        );
+        assert_eq!(e.title.as_deref(), Some("Memo"));
+        assert_eq!(m["author"], "A. Clerk");
+    }
+
+    #[test]
+    fn broken_packages_are_errors() {
+        assert!(extract(b"PK\x03\x04junk", &Limits::default()).is_err());
+        let bad = odt("<office:document-content><text:p>x</text:q>", "", "");
+        assert!(extract(&bad, &Limits::default()).is_err());
+    }
+}

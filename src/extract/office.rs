@@ -57,6 +57,8 @@ struct Builder {
     para: String,
     row: Vec<String>,
     in_row: usize,
+    /// The page ends with a table row (the next row follows on the next line).
+    after_row: bool,
 }
 
 impl Builder {
@@ -80,6 +82,7 @@ impl Builder {
             self.page.push_str("\n\n");
         }
         self.page.push_str(&p);
+        self.after_row = false;
     }
 
     fn end_row(&mut self) {
@@ -91,9 +94,11 @@ impl Builder {
             return;
         }
         if !self.page.is_empty() {
-            self.page.push('\n');
+            self.page
+                .push_str(if self.after_row { "\n" } else { "\n\n" });
         }
         self.page.push_str(&cells.join(" | "));
+        self.after_row = true;
     }
 
     fn new_page(&mut self) {
@@ -101,6 +106,7 @@ impl Builder {
             return;
         }
         self.pages.push(std::mem::take(&mut self.page));
+        self.after_row = false;
     }
 }
 
@@ -246,10 +252,8 @@ pub(crate) fn walk(
                     push_collapsed(&mut b.para, &s);
                 }
             }
-            Event::CData(t) => {
-                if skip == 0 && in_para > 0 && (d.text.is_none() || in_text > 0) {
-                    b.para.push_str(&String::from_utf8_lossy(&t));
-                }
+            Event::CData(t) if skip == 0 && in_para > 0 && (d.text.is_none() || in_text > 0) => {
+                b.para.push_str(&String::from_utf8_lossy(&t));
             }
             Event::GeneralRef(r) => {
                 if skip > 0 || in_para == 0 || (d.text.is_some() && in_text == 0) {

@@ -131,12 +131,11 @@ impl PdfImages {
         let (bytes, format) = match last {
             Some(b"DCTDecode" | b"DCT") => (content.into_owned(), "jpeg"),
             Some(b"JPXDecode") => (content.into_owned(), "jp2"),
-            Some(b"CCITTFaxDecode" | b"CCF") => {
-                (ccitt_tiff(&self.doc, stream, &content, width, height), "tiff")
-            }
-            Some(b"JBIG2Decode") => {
-                return Err(ImageError("JBIG2 image: no decoder here".into()))
-            }
+            Some(b"CCITTFaxDecode" | b"CCF") => (
+                ccitt_tiff(&self.doc, stream, &content, width, height),
+                "tiff",
+            ),
+            Some(b"JBIG2Decode") => return Err(ImageError("JBIG2 image: no decoder here".into())),
             _ => {
                 let samples = stream
                     .decompressed_content_with_limit(MAX_IMAGE_BYTES)

@@ -124,15 +124,15 @@ impl Ocr {
         }
         self.available()?;
         let started = Instant::now();
-        let result = self.tesseract(img, "3").and_then(|first| {
+        let result = self.tesseract(img, "3").map(|first| {
             // A sideways or upside-down scan reads as noise: try again with orientation
             // detection, keep the better reading.
             if first.confidence >= 50.0 || !self.lang_available("osd") {
-                return Ok(first);
+                return first;
             }
             match self.tesseract(img, "1") {
-                Ok(second) if second.confidence > first.confidence + 5.0 => Ok(second),
-                _ => Ok(first),
+                Ok(second) if second.confidence > first.confidence + 5.0 => second,
+                _ => first,
             }
         });
         self.stats
@@ -205,8 +205,7 @@ impl Ocr {
         let args = ["-r", "300", "-gray", "-f", &n, "-l", &n, "-"];
         let out = run("pdftoppm", &args, pdf, self.timeout).map_err(|e| match e {
             OcrError::Unavailable(_) => OcrError::NoImage(
-                "`pdftoppm` is not installed to render it (`apt-get install poppler-utils`)"
-                    .into(),
+                "`pdftoppm` is not installed to render it (`apt-get install poppler-utils`)".into(),
             ),
             e => e,
         })?;
