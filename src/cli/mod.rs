@@ -126,6 +126,9 @@ pub struct IndexArgs {
     /// committed. A commit also happens every 30 seconds and at the end.
     #[arg(long, default_value_t = 1000, value_name = "N")]
     pub commit_every: usize,
+    /// Print a second summary line with throughput figures (for benchmarks).
+    #[arg(long)]
+    pub timings: bool,
 }
 
 /// Filters shared by `search` and `export`.

@@ -22,7 +22,7 @@ const COMMIT_EVERY: Duration = Duration::from_secs(30);
 
 /// What happened to one file.
 enum Outcome {
-    Done(Box<Processed>),
+    Done(Box<Processed>, Duration),
     /// Same bytes as indexed (only the modification time changed).
     Touched(String),
     Failed(DocError),
@@ -43,6 +43,12 @@ struct Summary {
     /// Documents found inside files (ZIP members, messages, attachments).
     derived: usize,
     skipped: BTreeMap<String, Vec<String>>,
+    /// Time spent extracting, segmenting and tagging, summed over threads.
+    process_time: Duration,
+    /// Time spent handing documents to the index writer.
+    write_time: Duration,
+    /// Bytes of page text produced.
+    text_bytes: usize,
 }
 
 /// Removes what was indexed from inside a file (`KEY!/...`) before the file is indexed again
@@ -151,7 +157,7 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
             let path = entry.display();
             progress.file_done(
                 match &outcome {
-                    Outcome::Done(p) => p.document.pages.len() as u64,
+                    Outcome::Done(p, _) => p.document.pages.len() as u64,
                     _ => 0,
                 },
                 matches!(&outcome, Outcome::Failed(e) if !e.is_skip())
@@ -173,7 +179,15 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
                     summary.unchanged += 1;
                     since_commit += 1;
                 }
-                Outcome::Done(p) => {
+                Outcome::Done(p, spent) => {
+                    summary.process_time += spent;
+                    summary.text_bytes += p
+                        .document
+                        .pages
+                        .iter()
+                        .map(|pg| pg.text.len())
+                        .sum::<usize>();
+                    let write_started = Instant::now();
                     for w in &p.document.warnings {
                         progress.warn(format!("{path}: warning: {w}"));
                     }
@@ -257,6 +271,7 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
                     if write_error.is_some() {
                         continue;
                     }
+                    summary.write_time += write_started.elapsed();
                     summary.pages += p.document.pages.len();
                     summary.passages += p.passages.len();
                     summary.tags += p
@@ -373,6 +388,19 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
             );
         }
     }
+    if a.timings {
+        let wall = started.elapsed().as_secs_f64();
+        let cpu = summary.process_time.as_secs_f64().max(1e-9);
+        eprintln!(
+            "redflag index timings: wall {wall:.2}s, {threads} threads; processing (extract+segment+tag) {:.2}s CPU = {:.0} pages/s per thread, {:.1} MB/s of text per thread; writer {:.2}s; end to end {:.0} pages/s, {:.0} passages/s",
+            cpu,
+            summary.pages as f64 / cpu,
+            summary.text_bytes as f64 / 1e6 / cpu,
+            summary.write_time.as_secs_f64(),
+            summary.pages as f64 / wall.max(1e-9),
+            summary.passages as f64 / wall.max(1e-9),
+        );
+    }
     Ok(if failures > 0 {
         ExitCode::Error
     } else {
@@ -404,8 +432,9 @@ fn process(
             return Outcome::Touched(hash);
         }
     }
+    let started = Instant::now();
     match pipeline.process(&entry.display(), entry.ext().as_deref(), &bytes) {
-        Ok(p) => Outcome::Done(Box::new(p)),
+        Ok(p) => Outcome::Done(Box::new(p), started.elapsed()),
         Err(e) => Outcome::Failed(e),
     }
 }
