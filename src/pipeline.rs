@@ -101,6 +101,8 @@ pub struct ContainerLimits {
     pub max_members: u64,
     /// Most bytes the documents inside one file may expand to, in total.
     pub max_expanded_bytes: u64,
+    /// Largest single member of an archive (larger ones are passed over with a warning).
+    pub max_member_bytes: u64,
 }
 
 impl Default for ContainerLimits {
@@ -109,6 +111,7 @@ impl Default for ContainerLimits {
             max_depth: 8,
             max_members: 20_000,
             max_expanded_bytes: 2 << 30,
+            max_member_bytes: 512 << 20,
         }
     }
 }
@@ -151,6 +154,7 @@ impl Pipeline {
             let mut budget = Budget {
                 members_left: self.containers.max_members,
                 bytes_left: self.containers.max_expanded_bytes,
+                max_member: self.containers.max_member_bytes,
             };
             let mut derived = Vec::new();
             let node = Node {
@@ -495,6 +499,127 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use std::io::Write;
+
+    fn pipeline(containers: ContainerLimits) -> Pipeline {
+        let codebook = crate::codebook::Codebook::from_sources(&crate::codebook::embedded())
+            .expect("built-in codebook");
+        Pipeline {
+            tagger: Tagger::new(&codebook).expect("tagger"),
+            segmenter: Segmenter::default(),
+            limits: Limits::default(),
+            containers,
+            ocr: None,
+        }
+    }
+
+    fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let o = zip::write::SimpleFileOptions::default();
+        for (name, data) in files {
+            z.start_file(*name, o).unwrap();
+            z.write_all(data).unwrap();
+        }
+        z.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn member_and_size_budgets_hold_over_the_whole_tree() {
+        let inner = zip_of(&[("a.txt", b"first member text"), ("b.txt", b"second member")]);
+        let outer = zip_of(&[("inner.zip", &inner), ("c.txt", b"third member")]);
+        let p = pipeline(ContainerLimits::default());
+        let done = p.process("outer.zip", Some("zip"), &outer).unwrap();
+        let suffixes: Vec<&str> = done.derived.iter().map(|d| d.suffix.as_str()).collect();
+        assert_eq!(
+            suffixes,
+            vec![
+                "!/inner.zip",
+                "!/inner.zip!/a.txt",
+                "!/inner.zip!/b.txt",
+                "!/c.txt"
+            ]
+        );
+        let a = done.derived[1].outcome.as_ref().unwrap();
+        assert_eq!(a.document.path, "outer.zip!/inner.zip!/a.txt");
+        assert_eq!(a.document.parent.as_deref(), Some("outer.zip!/inner.zip"));
+        // four documents inside: a budget of three ends the file with a limit error
+        let few = pipeline(ContainerLimits {
+            max_members: 3,
+            ..ContainerLimits::default()
+        });
+        let e = few
+            .process("outer.zip", None, &outer)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("too many members"), "{e}");
+        // the bytes of all members count together
+        let small = pipeline(ContainerLimits {
+            max_expanded_bytes: inner.len() as u64 + 20,
+            ..ContainerLimits::default()
+        });
+        let e = small
+            .process("outer.zip", None, &outer)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("zip bomb") && e.contains("outer.zip"), "{e}");
+        let shallow = pipeline(ContainerLimits {
+            max_depth: 1,
+            ..ContainerLimits::default()
+        });
+        let e = shallow
+            .process("outer.zip", None, &outer)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("nested deeper than 1"), "{e}");
+    }
+
+    #[test]
+    fn truncated_and_corrupted_containers_never_panic() {
+        let mbox = b"From a@b Tue Mar  5 10:00:00 2019\nFrom: a@b\nTo: c@d\nSubject: x\nContent-Type: multipart/mixed; boundary=Q\n\n--Q\n\nbody\n--Q\nContent-Disposition: attachment; filename=z.zip\n\nPK\x03\x04\n--Q--\n";
+        let docx = zip_of(&[
+            ("[Content_Types].xml", b"<Types/>"),
+            (
+                "word/document.xml",
+                b"<w:document><w:body><w:p><w:r><w:t>x</w:t></w:r></w:p></w:body></w:document>",
+            ),
+        ]);
+        let odt = {
+            let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+            let stored = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Stored);
+            z.start_file("mimetype", stored).unwrap();
+            z.write_all(b"application/vnd.oasis.opendocument.text")
+                .unwrap();
+            z.start_file("content.xml", stored).unwrap();
+            z.write_all(
+                b"<office:document-content><text:p>hello</text:p></office:document-content>",
+            )
+            .unwrap();
+            z.finish().unwrap().into_inner()
+        };
+        let all = zip_of(&[
+            ("m.mbox", mbox),
+            ("d.docx", &docx),
+            ("o.odt", &odt),
+            ("r.rtf", b"{\\rtf1 hello \\u8364? {\\*\\x}}"),
+        ]);
+        let p = pipeline(ContainerLimits::default());
+        assert!(p.process("all.zip", None, &all).is_ok());
+        for file in [&all, &docx, &odt] {
+            // every truncation, and a byte flipped every so often
+            for cut in (0..file.len()).step_by(7) {
+                let r = p.process("t.zip", None, &file[..cut]);
+                assert!(!matches!(r, Err(DocError::Panic(_))), "cut {cut}: {r:?}");
+            }
+            for at in (0..file.len()).step_by(13) {
+                let mut f = file.clone();
+                f[at] ^= 0x5A;
+                let r = p.process("f.zip", None, &f);
+                assert!(!matches!(r, Err(DocError::Panic(_))), "flip {at}: {r:?}");
+            }
+        }
+    }
 
     #[test]
     fn page_lists_are_compact() {

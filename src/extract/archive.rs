@@ -20,6 +20,8 @@ pub struct Budget {
     pub members_left: u64,
     /// Bytes that members may still expand to.
     pub bytes_left: u64,
+    /// Largest single member: larger ones are passed over with a warning.
+    pub max_member: u64,
 }
 
 /// A member whose declared size against its compressed size exceeds this ratio (and that
@@ -110,6 +112,14 @@ impl<'a> Archive<'a> {
                 "zip bomb: {name} would expand {packed} bytes to {declared} (ratio over {BOMB_RATIO}:1)"
             )));
         }
+        if declared > budget.max_member {
+            budget.members_left += 1;
+            return Ok(Entry::Skipped(Some(format!(
+                "{name}: passed over, {} MiB is more than the {} MiB a member may have",
+                declared >> 20,
+                budget.max_member >> 20
+            ))));
+        }
         if declared > budget.bytes_left {
             return Err(ExtractError::Limit(format!(
                 "zip bomb: {name} expands to {} MiB, more than the {} MiB left for this file's contents",
@@ -118,14 +128,14 @@ impl<'a> Archive<'a> {
             )));
         }
         let mut out = Vec::with_capacity(declared.min(1 << 20) as usize);
-        let cap = budget.bytes_left;
+        let cap = budget.bytes_left.min(budget.max_member);
         file.take(cap.saturating_add(1))
             .read_to_end(&mut out)
             .map_err(|e| invalid(format!("{name}: {e}")))?;
         let got = out.len() as u64;
         if got > cap {
             return Err(ExtractError::Limit(format!(
-                "zip bomb: {name} expands past the {} MiB left for this file's contents",
+                "zip bomb: {name} expands past its declared size of {declared} bytes and the {} MiB allowed",
                 cap >> 20
             )));
         }
@@ -157,6 +167,7 @@ mod tests {
         let mut budget = Budget {
             members_left: 10,
             bytes_left: 100,
+            max_member: 100,
         };
         assert_eq!(
             a.member(0, &mut budget).unwrap(),
@@ -170,7 +181,8 @@ mod tests {
             budget,
             Budget {
                 members_left: 8,
-                bytes_left: 89
+                bytes_left: 89,
+                max_member: 100
             }
         );
     }
@@ -182,12 +194,24 @@ mod tests {
         let mut budget = Budget {
             members_left: 10,
             bytes_left: 1000,
+            max_member: 1 << 20,
         };
         let e = a.member(0, &mut budget).unwrap_err().to_string();
         assert!(e.contains("zip bomb") && e.contains("big.txt"), "{e}");
+        let mut small = Budget {
+            members_left: 10,
+            bytes_left: 1 << 20,
+            max_member: 1000,
+        };
+        assert!(matches!(
+            a.member(0, &mut small).unwrap(),
+            Entry::Skipped(Some(w)) if w.contains("passed over")
+        ));
+        assert_eq!(small.members_left, 10);
         let mut none = Budget {
             members_left: 0,
             bytes_left: 1 << 20,
+            max_member: 1 << 20,
         };
         let e = a.member(0, &mut none).unwrap_err().to_string();
         assert!(e.contains("too many members"), "{e}");
