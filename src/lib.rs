@@ -24,7 +24,10 @@
 //! - [`codebook`]: the dictionaries (TOML, embedded in the binary, replaceable at run time),
 //!   parsed and validated; [`tag`] compiles them into a [`tag::Tagger`] that tags a text.
 //! - [`index`]: the only module that touches tantivy: schema, writer, reader, queries.
-//! - [`export`]: one sink per output format (JSONL, CSV).
+//! - [`export`]: one sink per output format (JSONL, CSV, Markdown memo, HTML report) and the
+//!   annotated-PDF writer ([`export::pdf`]); masking of names and contacts; the run manifest.
+//! - [`classify`]: passage language, document kind and year (search fields and facets).
+//! - [`stats`]: the collection overview (documents × categories, co-occurrence).
 //! - [`pipeline`]: ties extract → OCR → segment → tag together for one file, for every
 //!   command; a container's members (ZIP members, messages, attachments) are documents of
 //!   their own, processed recursively within limits.
@@ -34,11 +37,12 @@
 //!
 //! - Only [`cmd`] opens files, writes the index or prints; everything below it takes bytes or
 //!   values and returns values or typed errors (the [`ingest`] walker only lists and reads).
-//!   One exception: [`ocr`] runs the `tesseract` process and keeps its cache of page
-//!   results in a folder next to the index (`<index>.ocr/`).
-//! - Only [`index`] imports tantivy; only [`extract::pdf`] and [`ocr::image`] import lopdf
-//!   (the second reads only page image streams); only [`cli`] imports clap; `anyhow`
-//!   appears only in `main.rs`.
+//!   One exception: [`ocr`] runs the `tesseract` (and `pdftoppm`) process and keeps its
+//!   cache of page results in a folder next to the index (`<index>.ocr/`).
+//! - Only [`index`] imports tantivy; only [`extract::pdf`] reads PDF objects with lopdf, apart
+//!   from [`ocr::image`], which reads only the image streams of pages that need OCR, and
+//!   [`export::pdf`], which writes them (it also loads the source it annotates); only [`cli`]
+//!   imports clap; `anyhow` appears only in `main.rs`.
 //! - Every offset is a half-open byte range. Page offsets point into [`model::Page::text`];
 //!   tag spans point into [`model::Passage::text`], and [`model::Passage::page_offset`] maps
 //!   them back to the page.

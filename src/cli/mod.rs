@@ -87,7 +87,7 @@ pub enum Command {
     Tag(TagArgs),
     /// Print a file's text, pages separated by form feeds.
     Extract(ExtractArgs),
-    /// Export matching passages as JSONL or CSV.
+    /// Export matching passages as JSONL, CSV, a Markdown memo, an HTML report or annotated PDFs.
     Export(ExportArgs),
     /// The collection at a glance: documents × categories, top documents, co-occurrence.
     Stats(StatsArgs),
@@ -234,6 +234,12 @@ pub enum ExportFormat {
     Jsonl,
     /// Spreadsheet rows with review columns.
     Csv,
+    /// A Markdown memo: excerpts by document and page, matched words in bold, citations.
+    Md,
+    /// One self-contained HTML report: summary table, highlighted excerpts, links to pages.
+    Html,
+    /// Annotated copies of the source PDFs in the folder given by --out (originals untouched).
+    Pdf,
 }
 
 /// `redflag export`.
@@ -254,4 +260,14 @@ pub struct ExportArgs {
     /// Start a CSV with a UTF-8 byte-order mark (for spreadsheet programs that need one).
     #[arg(long)]
     pub bom: bool,
+    /// Replace the names listed in FILE (one per line, `#` comments) with `[name]`.
+    #[arg(long, value_name = "FILE")]
+    pub mask: Option<PathBuf>,
+    /// Replace phone numbers and e-mail addresses with `[phone]` and `[email]`.
+    #[arg(long)]
+    pub mask_contacts: bool,
+    /// Write the run manifest here (default: `<out>.manifest.json`, or `manifest.json` in the
+    /// --out folder for pdf; none for stdout unless this is given).
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
 }

@@ -388,6 +388,17 @@ impl Writer {
     }
 }
 
+/// Checks a query without an index on disk (for fuzzing and for validating query lists).
+pub fn validate_query(q: &str) -> Result<(), QueryError> {
+    static EMPTY: std::sync::LazyLock<(Index, Fields)> = std::sync::LazyLock::new(|| {
+        let (schema, fields) = schema::build();
+        let index = Index::create_in_ram(schema);
+        schema::register_tokenizers(&index);
+        (index, fields)
+    });
+    query::parse(&EMPTY.0, &EMPTY.1, q).map(|_| ())
+}
+
 fn to_json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
 }
