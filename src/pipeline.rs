@@ -410,20 +410,29 @@ impl Pipeline {
         for (i, r) in results {
             let page = &mut document.pages[i];
             match r {
-                Ok(t) if !t.text.trim().is_empty() => {
+                Ok(t) if t.confidence < ocr::MIN_CONFIDENCE && page.needs_ocr => failed.push((
+                    page.number,
+                    format!(
+                        "OCR confidence below {:.0}, text not kept (another script or language? see --ocr-lang)",
+                        ocr::MIN_CONFIDENCE
+                    ),
+                )),
+                Ok(t) if t.text.trim().is_empty() && page.needs_ocr => {
+                    failed.push((page.number, "OCR found no text".into()))
+                }
+                // a garbled text layer is replaced only by a better reading
+                Ok(t)
+                    if !t.text.trim().is_empty()
+                        && t.confidence >= ocr::MIN_CONFIDENCE
+                        && (page.needs_ocr || !ocr::garbled(&t.text)) =>
+                {
                     page.text = t.text;
                     page.ocr_confidence = Some(t.confidence);
                     page.needs_ocr = false;
                     page.chars.clear();
                 }
-                Ok(_) if page.needs_ocr => {
-                    page.ocr_confidence = Some(0.0);
-                    page.needs_ocr = false;
-                    failed.push((page.number, "OCR found no text".into()));
-                }
                 Ok(_) => {}
                 Err(e) if page.needs_ocr => failed.push((page.number, e)),
-                // a garbled text layer stays when OCR cannot do better
                 Err(_) => {}
             }
         }

@@ -6,7 +6,9 @@
 //! here: the page's own image is taken from the PDF ([`image`], see there why no rendering),
 //! passed to the `tesseract` command on its standard input, and its TSV output turned into
 //! text (lines, paragraphs) and a mean word confidence (0-100), stored per page in
-//! [`crate::model::Page::ocr_confidence`].
+//! [`crate::model::Page::ocr_confidence`]. A reading below [`MIN_CONFIDENCE`] is not kept
+//! (the page is reported unread, with a hint at `--ocr-lang`); a garbled text layer is
+//! replaced only by a reading that is not garbled itself.
 //!
 //! ## Exceptions to the I/O rule
 //!
@@ -28,6 +30,10 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+
+/// Readings with a lower mean confidence are not kept: at that level Tesseract is reading
+/// a script or language it was not given (Thai or Chinese read as English), or noise.
+pub const MIN_CONFIDENCE: f32 = 30.0;
 
 /// How to install Tesseract, for messages.
 pub const INSTALL_HINT: &str =
