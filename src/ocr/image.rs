@@ -235,7 +235,7 @@ impl PdfImages {
             }
         }
         let rows = (samples.len() / row_bytes).min(h);
-        if bpc == 1 && comps == 1 {
+        if bpc == 1 && matches!(space, Space::Gray) {
             // PBM: 1 is black; PDF grey: 0 is black (mask: 0 paints, i.e. black)
             let invert = if is_mask {
                 decode_inverted
@@ -471,4 +471,118 @@ fn ccitt_tiff(
     out.extend_from_slice(&0u32.to_le_bytes());
     out.extend_from_slice(data);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A one-page PDF whose page draws one image with this dictionary body and data.
+    fn pdf_with_image(dict: &str, data: &[u8]) -> Vec<u8> {
+        let objects: Vec<Vec<u8>> = vec![
+            b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 72 72] /Resources << /XObject << /Im1 4 0 R >> >> >>".to_vec(),
+            {
+                let mut o = format!(
+                    "<< /Type /XObject /Subtype /Image {dict} /Length {} >>\nstream\n",
+                    data.len()
+                )
+                .into_bytes();
+                o.extend_from_slice(data);
+                o.extend_from_slice(b"\nendstream");
+                o
+            },
+        ];
+        let mut out = b"%PDF-1.4\n".to_vec();
+        let mut offsets = Vec::new();
+        for (i, o) in objects.iter().enumerate() {
+            offsets.push(out.len());
+            out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+            out.extend_from_slice(o);
+            out.extend_from_slice(b"\nendobj\n");
+        }
+        let xref = out.len();
+        out.extend_from_slice(format!("xref\n0 5\n0000000000 65535 f \n").as_bytes());
+        for off in offsets {
+            out.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
+        }
+        out.extend_from_slice(
+            format!("trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").as_bytes(),
+        );
+        out
+    }
+
+    fn image(dict: &str, data: &[u8]) -> PageImage {
+        PdfImages::open(&pdf_with_image(dict, data))
+            .unwrap()
+            .page_image(1)
+            .unwrap()
+    }
+
+    #[test]
+    fn samples_become_pnm_and_codecs_pass_through() {
+        // 1-bit grey: PDF 0 is black, PBM 1 is black
+        let img = image(
+            "/Width 8 /Height 2 /ColorSpace /DeviceGray /BitsPerComponent 1",
+            &[0b0000_1111, 0b1111_0000],
+        );
+        assert_eq!(img.format, "pnm");
+        assert_eq!(img.bytes, b"P4\n8 2\n\xF0\x0F".to_vec());
+        // 8 px on a 1-inch page: 8 dpi, clamped to 70
+        assert_eq!(img.dpi, 70);
+        // 1-bit indexed: the palette decides (0 -> white, 1 -> black)
+        let img = image(
+            "/Width 2 /Height 1 /ColorSpace [/Indexed /DeviceGray 1 <FF00>] /BitsPerComponent 1",
+            &[0b0100_0000],
+        );
+        assert_eq!(img.bytes, b"P5\n2 1\n255\n\xFF\x00".to_vec());
+        // RGB, CMYK
+        let img = image(
+            "/Width 1 /Height 1 /ColorSpace /DeviceRGB /BitsPerComponent 8",
+            &[1, 2, 3],
+        );
+        assert_eq!(img.bytes, b"P6\n1 1\n255\n\x01\x02\x03".to_vec());
+        let img = image(
+            "/Width 1 /Height 1 /ColorSpace /DeviceCMYK /BitsPerComponent 8",
+            &[0, 0, 0, 255],
+        );
+        assert_eq!(img.bytes, b"P6\n1 1\n255\n\x00\x00\x00".to_vec());
+        // JPEG is handed over unchanged
+        let img = image(
+            "/Width 1 /Height 1 /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /DCTDecode",
+            b"\xFF\xD8\xFF\xE0jpeg",
+        );
+        assert_eq!(
+            (img.format, img.bytes.as_slice()),
+            ("jpeg", &b"\xFF\xD8\xFF\xE0jpeg"[..])
+        );
+        // CCITT G4 is wrapped in a TIFF
+        let img = image(
+            "/Width 16 /Height 4 /ImageMask true /Filter /CCITTFaxDecode /DecodeParms << /K -1 /Columns 16 >>",
+            b"fax",
+        );
+        assert_eq!(img.format, "tiff");
+        assert!(img.bytes.starts_with(b"II*\0") && img.bytes.ends_with(b"fax"));
+    }
+
+    #[test]
+    fn unreadable_images_are_errors() {
+        let jbig2 = PdfImages::open(&pdf_with_image(
+            "/Width 1 /Height 1 /BitsPerComponent 1 /Filter /JBIG2Decode",
+            b"x",
+        ))
+        .unwrap()
+        .page_image(1)
+        .unwrap_err();
+        assert!(jbig2.0.contains("JBIG2"));
+        let short = PdfImages::open(&pdf_with_image(
+            "/Width 100 /Height 100 /ColorSpace /DeviceRGB /BitsPerComponent 8",
+            b"xy",
+        ))
+        .unwrap()
+        .page_image(1);
+        assert!(short.is_err());
+        assert!(PdfImages::open(b"%PDF-1.4 junk").is_err());
+    }
 }
