@@ -503,7 +503,7 @@ mod tests {
             out.extend_from_slice(b"\nendobj\n");
         }
         let xref = out.len();
-        out.extend_from_slice(format!("xref\n0 5\n0000000000 65535 f \n").as_bytes());
+        out.extend_from_slice(b"xref\n0 5\n0000000000 65535 f \n");
         for off in offsets {
             out.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
         }
