@@ -229,6 +229,20 @@ mod tests {
     }
 
     #[test]
+    fn html_bodies_encoded_headers_and_forwarded_messages() {
+        let msg = "From: =?UTF-8?Q?Jos=C3=A9?= <jose@example.org>\r\nSubject: =?UTF-8?B?UGFnbyBkZSBzb2Jvcm5v?=\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<html><body><p>El <b>agente</b> cobr&oacute; 200.</p><script>x()</script></body></html>\r\n--B\r\nContent-Type: message/rfc822\r\n\r\nFrom: b@example.org\r\nSubject: Original note\r\n\r\nForwarded body.\r\n--B--\r\n";
+        let r = read_message(msg.as_bytes()).unwrap();
+        assert_eq!(r.metadata["from"], "Jos\u{e9} <jose@example.org>");
+        assert_eq!(r.metadata["subject"], "Pago de soborno");
+        let text = &r.extracted.pages[0].text;
+        assert!(text.contains("agente cobr\u{f3} 200."), "{text}");
+        assert!(!text.contains("x()") && !text.contains("<b>"), "{text}");
+        assert_eq!(r.members.len(), 1);
+        assert_eq!(r.members[0].name, "Original note.eml");
+        assert!(String::from_utf8_lossy(&r.members[0].bytes).contains("Forwarded body."));
+    }
+
+    #[test]
     fn mbox_splits_and_unquotes() {
         let mbox = "From a@b Tue Mar  5 10:00:00 2019\nFrom: a@b\nSubject: one\n\n>From the start\n\nFrom c@d Tue Mar  5 11:00:00 2019\nFrom: c@d\nSubject: two\n\nbody two\n";
         let r = read_mbox(mbox.as_bytes());
