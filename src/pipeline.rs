@@ -329,8 +329,10 @@ impl Pipeline {
         Ok(())
     }
 
-    /// Reads the pages that need OCR, or says why they stay unread.
-    fn ocr_pages(&self, bytes: &[u8], document: &mut Document) {
+    /// Reads the pages of a PDF document that need OCR (see [`crate::ocr`]), or adds a
+    /// warning saying which stay unread and why. [`Pipeline::process`] calls it for every
+    /// PDF; `bytes` are the PDF's.
+    pub fn ocr_pages(&self, bytes: &[u8], document: &mut Document) {
         let todo: Vec<usize> = document
             .pages
             .iter()
