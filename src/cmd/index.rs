@@ -49,6 +49,8 @@ struct Summary {
     write_time: Duration,
     /// Bytes of page text produced.
     text_bytes: usize,
+    /// (elapsed, passages written) at every tenth of the files processed.
+    deciles: Vec<(Duration, usize)>,
 }
 
 /// Removes what was indexed from inside a file (`KEY!/...`) before the file is indexed again
@@ -134,6 +136,7 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
     let (tx, rx) = sync_channel::<(WalkEntry, bool, Outcome)>(threads * 2);
     let progress_ref = &progress;
     let mut write_error: Option<Error> = None;
+    let processing_started = Instant::now();
     std::thread::scope(|scope| {
         let pipeline = &pipeline;
         let todo = &todo;
@@ -149,12 +152,19 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
             });
         });
         let mut since_commit = 0usize;
+        let mut done = 0usize;
         let mut last_commit = Instant::now();
         for (entry, changed, outcome) in rx {
             if write_error.is_some() {
                 continue; // drain, so the workers finish
             }
             let path = entry.display();
+            done += 1;
+            if todo.len() >= 10 && done % todo.len().div_ceil(10) == 0 {
+                summary
+                    .deciles
+                    .push((processing_started.elapsed(), summary.passages));
+            }
             progress.file_done(
                 match &outcome {
                     Outcome::Done(p, _) => p.document.pages.len() as u64,
@@ -400,6 +410,28 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
             summary.pages as f64 / wall.max(1e-9),
             summary.passages as f64 / wall.max(1e-9),
         );
+        if summary.deciles.len() >= 10 {
+            let rate = |i: usize| {
+                let (t0, p0) = if i == 0 {
+                    (Duration::ZERO, 0)
+                } else {
+                    summary.deciles[i - 1]
+                };
+                let (t1, p1) = summary.deciles[i];
+                (p1 - p0) as f64 / (t1 - t0).as_secs_f64().max(1e-9)
+            };
+            let rates: Vec<String> = (0..10).map(|i| format!("{:.0}", rate(i))).collect();
+            eprintln!(
+                "redflag index timings: passages/s per tenth of the files: {}; last/first {:.2}",
+                rates.join(" "),
+                rate(9) / rate(0).max(1e-9)
+            );
+        }
+        if let Ok(store) = IndexStore::open(&g.index) {
+            if let Ok(n) = store.segment_count() {
+                eprintln!("redflag index timings: {n} segments after merging");
+            }
+        }
     }
     Ok(if failures > 0 {
         ExitCode::Error

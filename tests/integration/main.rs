@@ -4,6 +4,7 @@
 mod cli;
 mod export_formats;
 mod formats;
+mod fuzz_regressions;
 mod robustness;
 mod search;
 mod shared_sets;
