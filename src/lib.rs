@@ -1,9 +1,10 @@
 //! # redflag: find the traces of corruption in document collections
 //!
 //! redflag reads a collection of documents (PDF, scanned PDF through OCR, text, Markdown,
-//! HTML, Word, OpenDocument, RTF, e-mail, mailboxes, ZIP archives), cuts every page into
-//! passages, tags each passage with corruption indicators from a dictionary codebook, indexes
-//! the passages with tantivy on local disk, and lets users search and export annotated excerpts.
+//! HTML, Word, OpenDocument, RTF, e-mail, mailboxes, ZIP archives, pictures of pages), cuts
+//! every page into passages, tags each passage with corruption indicators from a dictionary
+//! codebook, indexes the passages with tantivy on local disk, and lets users search and export
+//! annotated excerpts.
 //!
 //! ## The flow, one room per step
 //!

@@ -31,6 +31,9 @@ pub enum DocKind {
     Mbox,
     /// A ZIP archive; each member becomes a document.
     Zip,
+    /// A picture (PNG, JPEG, TIFF, GIF, BMP, WebP, JPEG 2000): a scan or photo of a page,
+    /// read by OCR.
+    Image,
 }
 
 impl DocKind {
@@ -47,6 +50,7 @@ impl DocKind {
             DocKind::Email => "email",
             DocKind::Mbox => "mbox",
             DocKind::Zip => "zip",
+            DocKind::Image => "image",
         }
     }
 

@@ -195,8 +195,10 @@ impl Pipeline {
             parent: node.parent.map(str::to_owned),
             metadata: read.metadata,
         };
-        if kind == DocKind::Pdf {
-            self.ocr_pages(bytes, &mut document);
+        match kind {
+            DocKind::Pdf => self.ocr_pages(bytes, &mut document),
+            DocKind::Image => self.ocr_image(bytes, &mut document),
+            _ => {}
         }
         let passages = self.tag_document(&document);
         if passages.is_empty()
@@ -408,48 +410,39 @@ impl Pipeline {
                 (i, r)
             })
             .collect();
-        let mut failed: Vec<(u32, String)> = Vec::new();
-        for (i, r) in results {
-            let page = &mut document.pages[i];
-            match r {
-                Ok(t) if t.confidence < ocr::MIN_CONFIDENCE && page.needs_ocr => failed.push((
-                    page.number,
-                    format!(
-                        "OCR confidence below {:.0}, text not kept (another script or language? see --ocr-lang)",
-                        ocr::MIN_CONFIDENCE
-                    ),
-                )),
-                Ok(t) if t.text.trim().is_empty() && page.needs_ocr => {
-                    failed.push((page.number, "OCR found no text".into()))
-                }
-                // a garbled text layer is replaced only by a better reading
-                Ok(t)
-                    if !t.text.trim().is_empty()
-                        && t.confidence >= ocr::MIN_CONFIDENCE
-                        && (page.needs_ocr || !ocr::garbled(&t.text)) =>
-                {
-                    page.text = t.text;
-                    page.ocr_confidence = Some(t.confidence);
-                    page.needs_ocr = false;
-                    page.chars.clear();
-                }
-                Ok(_) => {}
-                Err(e) if page.needs_ocr => failed.push((page.number, e)),
-                Err(_) => {}
+        apply_ocr(document, results);
+    }
+
+    /// Reads a picture (a scan or photo of a page) with OCR, or says why it stays unread.
+    pub fn ocr_image(&self, bytes: &[u8], document: &mut Document) {
+        let engine = match &self.ocr {
+            None => {
+                document
+                    .warnings
+                    .push("image not read: OCR is off (--no-ocr)".to_owned());
+                return;
             }
+            Some(o) => o,
+        };
+        if let Err(e) = engine.available() {
+            document.warnings.push(format!("image not read: {e}"));
+            return;
         }
-        // one warning per reason
-        let mut by_reason: std::collections::BTreeMap<String, Vec<u32>> = Default::default();
-        for (n, e) in failed {
-            by_reason.entry(e).or_default().push(n);
+        if bytes.len() < 1024 {
+            document
+                .warnings
+                .push("image not read: too small to hold text".to_owned());
+            return;
         }
-        for (reason, pages) in by_reason {
-            document.warnings.push(format!(
-                "{} of {total} pages not read by OCR (pages {}): {reason}",
-                pages.len(),
-                page_list(&pages)
-            ));
-        }
+        let img = ocr::image::PageImage {
+            bytes: bytes.to_vec(),
+            format: "image",
+            dpi: 0,
+            width: 0,
+            height: 0,
+        };
+        let r = engine.read(&img).map_err(|e| e.to_string());
+        apply_ocr(document, vec![(0, r)]);
     }
 
     /// Segments and tags every page of a document.
@@ -464,6 +457,54 @@ impl Pipeline {
                 passage,
             })
             .collect()
+    }
+}
+
+/// Puts OCR readings into their pages; pages left unread are named in warnings, one per
+/// reason.
+fn apply_ocr(document: &mut Document, results: Vec<(usize, Result<ocr::OcrText, String>)>) {
+    let total = document.pages.len();
+    let mut failed: Vec<(u32, String)> = Vec::new();
+    for (i, r) in results {
+        let page = &mut document.pages[i];
+        match r {
+            Ok(t) if t.confidence < ocr::MIN_CONFIDENCE && page.needs_ocr => failed.push((
+                page.number,
+                format!(
+                    "OCR confidence below {:.0}, text not kept (another script or language? see --ocr-lang)",
+                    ocr::MIN_CONFIDENCE
+                ),
+            )),
+            Ok(t) if t.text.trim().is_empty() && page.needs_ocr => {
+                failed.push((page.number, "OCR found no text".into()))
+            }
+            // a garbled text layer is replaced only by a better reading
+            Ok(t)
+                if !t.text.trim().is_empty()
+                    && t.confidence >= ocr::MIN_CONFIDENCE
+                    && (page.needs_ocr || !ocr::garbled(&t.text)) =>
+            {
+                page.text = t.text;
+                page.ocr_confidence = Some(t.confidence);
+                page.needs_ocr = false;
+                page.chars.clear();
+            }
+            Ok(_) => {}
+            Err(e) if page.needs_ocr => failed.push((page.number, e)),
+            Err(_) => {}
+        }
+    }
+    // one warning per reason
+    let mut by_reason: std::collections::BTreeMap<String, Vec<u32>> = Default::default();
+    for (n, e) in failed {
+        by_reason.entry(e).or_default().push(n);
+    }
+    for (reason, pages) in by_reason {
+        document.warnings.push(format!(
+            "{} of {total} pages not read by OCR (pages {}): {reason}",
+            pages.len(),
+            page_list(&pages)
+        ));
     }
 }
 

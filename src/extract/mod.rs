@@ -141,5 +141,14 @@ pub fn read<'a>(bytes: &'a [u8], kind: DocKind, limits: &Limits) -> Result<Read<
         DocKind::Email => email::read_message(bytes),
         DocKind::Mbox => Ok(email::read_mbox(bytes)),
         DocKind::Zip => Ok(Read::default()),
+        // one page, read by OCR in the pipeline
+        DocKind::Image => Ok(plain(Extracted {
+            pages: vec![Page {
+                number: 1,
+                needs_ocr: true,
+                ..Page::default()
+            }],
+            ..Extracted::default()
+        })),
     }
 }

@@ -6,7 +6,8 @@
 //! their name), any other ZIP is an archive; `{\rtf` is RTF; a file that opens with a
 //! `From ` line followed by header lines is a mailbox, and one that opens with header lines
 //! (`From:`, `To:`, `Subject:`, `Date:`, `Message-ID:`, `Received:`, ...) is an e-mail
-//! message. [`refine`] looks at a whole ZIP's directory when the first 8 KiB did not tell.
+//! message. Pictures (PNG, JPEG, TIFF, GIF, WebP, JPEG 2000; BMP by extension) are images
+//! to read by OCR. [`refine`] looks at a whole ZIP's directory when the first 8 KiB did not tell.
 //!
 //! A file whose extension promises one format but whose content is another is read as what
 //! its content is (a `.pdf` that is really HTML is read as HTML); a file whose content is
@@ -25,17 +26,23 @@ pub enum Sniffed {
 
 /// Known binary formats, for a helpful reason when skipping.
 const MAGIC: &[(&[u8], &str)] = &[
-    (b"\x89PNG", "PNG image"),
-    (b"\xFF\xD8\xFF", "JPEG image"),
-    (b"GIF8", "GIF image"),
-    (b"II*\0", "TIFF image"),
-    (b"MM\0*", "TIFF image"),
     (b"%!PS", "PostScript"),
     (b"\xD0\xCF\x11\xE0", "legacy Office document (DOC/XLS/MSG)"),
     (b"\x1F\x8B", "gzip archive"),
     (b"7z\xBC\xAF", "7-Zip archive"),
     (b"Rar!", "RAR archive"),
     (b"\x7FELF", "executable"),
+];
+
+/// Pictures Tesseract (Leptonica) reads: scans and photos of pages, read by OCR.
+const IMAGES: &[&[u8]] = &[
+    b"\x89PNG\r\n\x1a\n",
+    b"\xFF\xD8\xFF",
+    b"GIF87a",
+    b"GIF89a",
+    b"II*\0",
+    b"MM\0*",
+    b"\0\0\0\x0cjP  \r\n\x87\n",
 ];
 
 const TEXT_EXT: &[&str] = &["txt", "text", "asc"];
@@ -163,6 +170,12 @@ pub fn sniff(head: &[u8], ext: Option<&str>) -> Sniffed {
     }
     if head.starts_with(b"{\\rtf") {
         return Sniffed::Supported(DocKind::Rtf);
+    }
+    if IMAGES.iter().any(|m| head.starts_with(m))
+        || (head.starts_with(b"RIFF") && head.get(8..12) == Some(b"WEBP"))
+        || (head.starts_with(b"BM") && ext.is_some_and(|e| e.eq_ignore_ascii_case("bmp")))
+    {
+        return Sniffed::Supported(DocKind::Image);
     }
     for (magic, name) in MAGIC {
         if head.starts_with(magic) {

@@ -27,11 +27,12 @@ const MAX_IMAGE_BYTES: usize = 256 << 20;
 /// An image ready for Tesseract.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PageImage {
-    /// The encoded image (JPEG, JPEG 2000, TIFF or PNM).
+    /// The encoded image (JPEG, JPEG 2000, TIFF or PNM; any picture file Leptonica reads).
     pub bytes: Vec<u8>,
-    /// `jpeg`, `jp2`, `tiff` or `pnm`.
+    /// `jpeg`, `jp2`, `tiff`, `pnm`, or `image` for a picture file as it is.
     pub format: &'static str,
-    /// Resolution from the image size against the page size (dots per inch).
+    /// Resolution from the image size against the page size (dots per inch); 0 when
+    /// unknown (a picture file: its own header says, or Tesseract estimates).
     pub dpi: u32,
     /// Image size in pixels.
     pub width: u32,

@@ -1,5 +1,8 @@
 //! OCR: the text of scanned pages, read by Tesseract.
 //!
+//! Pictures of pages (PNG, JPEG, TIFF, ... files, on disk, in archives or attached to
+//! e-mail) are read the same way, the file handed to Tesseract as it is.
+//!
 //! Pages that the PDF reader marks [`crate::model::Page::needs_ocr`] (no text layer, or only
 //! glyphs without a Unicode mapping), and pages whose text layer is garbage ([`garbled`]:
 //! runs of `(cid:N)`, replacement and private-use characters, or too few letters), are read
@@ -197,9 +200,12 @@ impl Ocr {
     /// Runs `tesseract stdin stdout -l LANG --dpi N --psm PSM tsv`.
     fn tesseract(&self, img: &image::PageImage, psm: &str) -> Result<OcrText, OcrError> {
         let dpi = img.dpi.to_string();
-        let args = [
-            "stdin", "stdout", "-l", &self.lang, "--dpi", &dpi, "--psm", psm, "tsv",
-        ];
+        let mut args = vec!["stdin", "stdout", "-l", &self.lang, "--psm", psm];
+        // a picture file says its own resolution (or Tesseract estimates it)
+        if img.dpi > 0 {
+            args.extend(["--dpi", &dpi]);
+        }
+        args.push("tsv");
         let out = run("tesseract", &args, &img.bytes, self.timeout)?;
         Ok(parse_tsv(&String::from_utf8_lossy(&out)))
     }

@@ -431,6 +431,46 @@ fn ocr_reads_a_clean_300_dpi_page_at_95_percent_and_caches_it() {
 }
 
 #[test]
+fn pictures_of_pages_are_read_by_ocr() {
+    require("tesseract");
+    require("pdftoppm");
+    let t = TestDir::new();
+    let mut child = Command::new("pdftoppm")
+        .args(["-r", "300", "-gray", "-png", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("pdftoppm");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&pdf_text(&KNOWN[..2]))
+        .unwrap();
+    let png = child.wait_with_output().unwrap().stdout;
+    assert!(png.starts_with(b"\x89PNG"));
+    // a scan mailed as an attachment, inside an archive
+    t.write(
+        "col/fax.zip",
+        zip_of(&[("scan.png", &png), ("logo.gif", b"GIF89a tiny")]),
+    );
+    let r = t.run(["index", "col"]).expect_code(0);
+    let docs = exported(&t);
+    assert!(
+        docs.iter()
+            .any(|(p, x)| p == "col/fax.zip!/scan.png" && x.contains("district officer")),
+        "{docs:?}\n{}",
+        r.stderr()
+    );
+    assert!(
+        r.stderr()
+            .contains("logo.gif: warning: image not read: too small"),
+        "{}",
+        r.stderr()
+    );
+}
+
+#[test]
 fn without_tesseract_the_unread_pages_are_named_with_the_fix() {
     let t = TestDir::new();
     // a tiny image page: no text layer (the image content does not matter here)
