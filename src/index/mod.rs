@@ -11,6 +11,7 @@
 mod query;
 mod schema;
 mod search;
+mod tokenize;
 
 pub use query::QueryError;
 pub use search::{Facets, Filters, Hit, SearchRequest, SearchResult, SortOrder};
@@ -182,7 +183,7 @@ impl IndexStore {
 
     fn from_index(mut index: Index, dir: &Path) -> Result<IndexStore, IndexError> {
         let (_, fields) = schema::build();
-        schema::register_tokenizers(&index);
+        tokenize::register(&index);
         index.set_default_multithread_executor().ok();
         let reader = index
             .reader_builder()
@@ -424,7 +425,7 @@ pub fn validate_query(q: &str) -> Result<(), QueryError> {
     static EMPTY: std::sync::LazyLock<(Index, Fields)> = std::sync::LazyLock::new(|| {
         let (schema, fields) = schema::build();
         let index = Index::create_in_ram(schema);
-        schema::register_tokenizers(&index);
+        tokenize::register(&index);
         (index, fields)
     });
     query::parse(&EMPTY.0, &EMPTY.1, q).map(|_| ())

@@ -5,6 +5,7 @@ mod cli;
 mod export_formats;
 mod formats;
 mod fuzz_regressions;
+mod pdf;
 mod robustness;
 mod search;
 mod shared_sets;
