@@ -3,6 +3,7 @@
 
 mod cli;
 mod export_formats;
+mod formats;
 mod fuzz_regressions;
 mod pdf;
 mod robustness;

@@ -10,8 +10,11 @@ fn real_corpus_every_file_indexed_or_reported() {
         return;
     };
     let t = TestDir::new();
+    // OCR of the scanned files is tested in `formats` on a few pages; here it would
+    // only make the suite slow
     let r = t.run([
         std::ffi::OsStr::new("index"),
+        std::ffi::OsStr::new("--no-ocr"),
         std::ffi::OsStr::new("--threads"),
         std::ffi::OsStr::new("2"),
         corpus.as_os_str(),
