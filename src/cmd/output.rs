@@ -36,6 +36,17 @@ pub(super) fn render_hit(hit: &Hit, color: bool) -> String {
     if hit.score > 0.0 {
         out.push_str(&format!("  score {:.2}", hit.score));
     }
+    if let Some(c) = hit.ocr_confidence {
+        out.push_str(&format!("  OCR {c:.0}%"));
+    }
+    if let Some(s) = hit.metadata.get("subject") {
+        let from = hit
+            .metadata
+            .get("from")
+            .map(|f| format!(" from {f}"))
+            .unwrap_or_default();
+        out.push_str(&format!("\n    e-mail{from}: {s}"));
+    }
     out.push('\n');
     let tag_spans: Vec<Span> = hit
         .tags

@@ -201,6 +201,14 @@ fn tag_files(
                                 tags: tp.tagging.tags,
                                 entities: tp.tagging.entities,
                                 dict_version: pipeline.tagger.version().to_owned(),
+                                ocr_confidence: p
+                                    .document
+                                    .pages
+                                    .iter()
+                                    .find(|pg| pg.number == tp.passage.page)
+                                    .and_then(|pg| pg.ocr_confidence),
+                                metadata: p.document.metadata.clone(),
+                                parent: p.document.parent.clone(),
                             };
                             let line = excerpt_json(&e).to_string();
                             if let Err(e) = out

@@ -30,6 +30,9 @@ pub fn excerpt_json(e: &Excerpt) -> serde_json::Value {
         "tags": e.tags,
         "entities": e.entities,
         "dictionary_version": e.dict_version,
+        "ocr_confidence": e.ocr_confidence,
+        "metadata": e.metadata,
+        "parent": e.parent,
     })
 }
 

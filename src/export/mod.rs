@@ -65,6 +65,12 @@ pub struct Excerpt {
     pub entities: Vec<Entity>,
     /// Dictionary version that produced the tags.
     pub dict_version: String,
+    /// Mean OCR confidence (0-100) of the page, when its text was read by OCR.
+    pub ocr_confidence: Option<f32>,
+    /// Format metadata (e-mail from/to/subject/date, document author, ...).
+    pub metadata: std::collections::BTreeMap<String, String>,
+    /// The document that holds this one (archive, mailbox, message), if any.
+    pub parent: Option<String>,
 }
 
 impl From<Hit> for Excerpt {
@@ -84,6 +90,9 @@ impl From<Hit> for Excerpt {
             tags: h.tags,
             entities: h.entities,
             dict_version: h.dict_version,
+            ocr_confidence: h.ocr_confidence,
+            metadata: h.metadata,
+            parent: h.parent,
         }
     }
 }
@@ -317,6 +326,9 @@ pub(crate) mod tests {
             tags,
             entities: Vec::new(),
             dict_version: "test@1".into(),
+            ocr_confidence: None,
+            metadata: Default::default(),
+            parent: None,
         }
     }
 

@@ -26,7 +26,7 @@ use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 /// Version of the on-disk index layout; a change to the schema bumps it.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 const VERSION_FILE: &str = "redflag.json";
 
 /// Errors of the index layer.
@@ -339,6 +339,36 @@ impl Writer {
             d.add_u64(f.end, p.range.1 as u64);
             d.add_text(f.text, &p.text);
             d.add_text(f.text_exact, &p.text);
+            if let Some(c) = document
+                .pages
+                .get((p.page as usize).wrapping_sub(1))
+                .filter(|pg| pg.number == p.page)
+                .or_else(|| document.pages.iter().find(|pg| pg.number == p.page))
+                .and_then(|pg| pg.ocr_confidence)
+            {
+                d.add_f64(f.ocr, c as f64);
+            }
+            let m = &document.metadata;
+            for (field, key) in [
+                (f.from, "from"),
+                (f.subject, "subject"),
+                (f.author, "author"),
+            ] {
+                if let Some(v) = m.get(key) {
+                    d.add_text(field, v);
+                }
+            }
+            for key in ["to", "cc"] {
+                if let Some(v) = m.get(key) {
+                    d.add_text(f.to, v);
+                }
+            }
+            if !m.is_empty() {
+                d.add_text(f.meta_json, to_json(m));
+            }
+            if let Some(parent) = &document.parent {
+                d.add_text(f.parent, parent);
+            }
             for t in &tp.tagging.tags {
                 d.add_text(f.tag, &t.category);
                 d.add_text(f.modality, t.modality.as_str());

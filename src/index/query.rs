@@ -20,7 +20,8 @@ use tantivy::{Index, Term};
 
 /// Fields a user may name in a query.
 pub const USER_FIELDS: &[&str] = &[
-    "text", "title", "path", "tag", "modality", "page", "kind", "doc",
+    "text", "title", "path", "tag", "modality", "page", "kind", "format", "lang", "year", "doc",
+    "from", "to", "subject", "author",
 ];
 
 /// A query the user typed that cannot be run.

@@ -63,6 +63,20 @@ pub struct Fields {
     pub offsets_json: Field,
     /// Dictionary version that produced the tags.
     pub dict_version: Field,
+    /// Mean OCR confidence of the passage's page (absent for a text layer).
+    pub ocr: Field,
+    /// E-mail sender (searchable with `from:`).
+    pub from: Field,
+    /// E-mail recipients, To and Cc (searchable with `to:`).
+    pub to: Field,
+    /// E-mail subject (searchable with `subject:`).
+    pub subject: Field,
+    /// Document author from its properties (searchable with `author:`).
+    pub author: Field,
+    /// All format metadata as JSON.
+    pub meta_json: Field,
+    /// Path of the document that holds this one (archive, mailbox, message).
+    pub parent: Field,
     /// File size (file records).
     pub size: Field,
     /// File modification time in ns (file records).
@@ -111,7 +125,14 @@ pub fn build() -> (Schema, Fields) {
         tags_json: b.add_text_field("tags_json", stored_only.clone()),
         entities_json: b.add_text_field("entities_json", stored_only.clone()),
         offsets_json: b.add_text_field("offsets_json", stored_only.clone()),
-        dict_version: b.add_text_field("dict_version", stored_only),
+        dict_version: b.add_text_field("dict_version", stored_only.clone()),
+        ocr: b.add_f64_field("ocr", STORED),
+        from: b.add_text_field("from", TEXT | STORED),
+        to: b.add_text_field("to", TEXT | STORED),
+        subject: b.add_text_field("subject", TEXT | STORED),
+        author: b.add_text_field("author", TEXT | STORED),
+        meta_json: b.add_text_field("meta_json", stored_only.clone()),
+        parent: b.add_text_field("parent", STRING | STORED),
         size: b.add_u64_field("size", STORED),
         mtime: b.add_u64_field("mtime", STORED),
         pages: b.add_u64_field("pages", STORED),

@@ -93,6 +93,12 @@ pub struct Hit {
     pub offset_map: Vec<(usize, usize)>,
     /// Dictionary version that produced the tags.
     pub dict_version: String,
+    /// Mean OCR confidence (0-100) of the page, when its text was read by OCR.
+    pub ocr_confidence: Option<f32>,
+    /// Format metadata (e-mail from/to/subject/date, document author, ...).
+    pub metadata: std::collections::BTreeMap<String, String>,
+    /// The document that holds this one (archive, mailbox, message), if any.
+    pub parent: Option<String>,
 }
 
 /// Hits and the total number of matching passages.
@@ -393,6 +399,12 @@ impl IndexStore {
             entities: serde_json::from_str(&s(f.entities_json)).unwrap_or_default(),
             offset_map: serde_json::from_str(&s(f.offsets_json)).unwrap_or_default(),
             dict_version: s(f.dict_version),
+            ocr_confidence: d
+                .get_first(f.ocr)
+                .and_then(|v| v.as_f64())
+                .map(|c| c as f32),
+            metadata: serde_json::from_str(&s(f.meta_json)).unwrap_or_default(),
+            parent: Some(s(f.parent)).filter(|p| !p.is_empty()),
             highlights: highlighter.highlight(&text),
             text,
         })

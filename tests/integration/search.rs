@@ -308,3 +308,24 @@ fn stats_tables_count_the_collection() {
     let r = t.run(["stats"]).expect_code(0);
     assert!(r.stdout().contains("documents × categories"));
 }
+
+#[test]
+fn email_headers_are_search_fields_and_travel_with_the_hit() {
+    let t = TestDir::new();
+    t.write(
+        "mail/tip.eml",
+        "From: Alice Broker <alice@example.org>\r\nTo: clerk@registry.example\r\nSubject: permits for the new workers\r\nDate: Tue, 3 Mar 2020 10:00:00 +0000\r\nMessage-ID: <1@example.org>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThe usual envelope will be at the gate on Friday. Stamp the permits without the interviews.\r\n",
+    );
+    t.run(["index", "mail"]).expect_code(0);
+    let hits = t
+        .run(["search", "--json", "from:alice subject:permits"])
+        .expect_code(0)
+        .json_lines();
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert_eq!(
+        hits[0]["metadata"]["subject"],
+        "permits for the new workers"
+    );
+    assert!(hits[0]["text"].as_str().unwrap().contains("envelope"));
+    t.run(["search", "from:bob"]).expect_code(1);
+}
