@@ -6,17 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// The corruption indicators (context categories `trafficking` and `smuggling` are counted
 /// in the tables but not in "distinct indicators").
-pub const INDICATORS: [&str; 9] = [
-    "bribery",
-    "fraudulent_documents",
-    "leaked_information",
-    "obstruction_of_justice",
-    "official_complicity",
-    "extortion",
-    "influence_peddling",
-    "illicit_finance",
-    "impunity",
-];
+pub use crate::tag::eval::CORRUPTION as INDICATORS;
 
 /// The overview `redflag stats` prints.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
