@@ -91,6 +91,51 @@ pub enum Command {
     Export(ExportArgs),
     /// The collection at a glance: documents × categories, top documents, co-occurrence.
     Stats(StatsArgs),
+    /// Check or self-test the dictionaries.
+    Dict(DictArgs),
+    /// Score the tagger against a gold set (precision, recall, F1, modality accuracy).
+    Eval(EvalArgs),
+    /// Tag a text and say why, in plain words.
+    Explain(ExplainArgs),
+}
+
+/// `redflag dict`.
+#[derive(Debug, Args)]
+pub struct DictArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: DictAction,
+}
+
+/// `redflag dict test|check`.
+#[derive(Debug, Subcommand)]
+pub enum DictAction {
+    /// Run every example sentence of every rule and category (must / must not match, with
+    /// the expected modality); failures print as `file:rule: message`.
+    Test,
+    /// Validate the dictionaries: TOML syntax, unknown keys, bad regexes, unknown lexicons,
+    /// duplicate ids; every problem with file, line and message.
+    Check,
+}
+
+/// `redflag eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Gold passages, JSONL: `{"id", "text", "labels": [...], "modality"}` per line.
+    pub gold: PathBuf,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write the predictions (`{"id", "tags"}` per line) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub predictions: Option<PathBuf>,
+}
+
+/// `redflag explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The text (several words are joined with spaces); without it, stdin is read.
+    pub text: Vec<String>,
 }
 
 /// `redflag stats`.
@@ -174,6 +219,9 @@ pub struct SearchArgs {
     /// Print counts by tag, modality, document, year, kind and language for the query.
     #[arg(long)]
     pub facets: bool,
+    /// Under each hit, say why each tag was given (rules, words, modality cue).
+    #[arg(long)]
+    pub explain: bool,
     /// Show N neighbouring passages before and after each hit.
     #[arg(long, short = 'C', value_name = "N", default_value_t = 0)]
     pub context: u32,
@@ -206,6 +254,9 @@ pub struct TagArgs {
     /// Files or folders to extract, segment and tag (without --jsonl).
     #[arg(required_unless_present = "jsonl")]
     pub paths: Vec<PathBuf>,
+    /// Add an `explanation` field (plain words: rules, matched words, modality cue).
+    #[arg(long)]
+    pub explain: bool,
 }
 
 /// Output format of `extract`.

@@ -5,6 +5,9 @@
 //! and reports each bad file on its own line as `redflag: PATH: reason` while the batch
 //! goes on.
 
+mod dict;
+mod eval;
+mod explain;
 mod export;
 mod extract;
 mod index;
@@ -37,6 +40,9 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Extract(a) => extract::run(g, a),
         Command::Export(a) => export::run(g, a),
         Command::Stats(a) => stats::run(g, a),
+        Command::Dict(a) => dict::run(g, a),
+        Command::Eval(a) => eval::run(g, a),
+        Command::Explain(a) => explain::run(g, a),
     }
 }
 
@@ -58,6 +64,11 @@ pub(crate) fn use_color(choice: ColorChoice) -> bool {
 
 /// Reads the dictionaries: the built-in ones, or every `.toml` file of `dir`.
 pub(crate) fn load_codebook(dir: Option<&Path>) -> Result<Codebook, Error> {
+    Ok(Codebook::from_sources(&load_sources(dir)?)?)
+}
+
+/// The dictionary sources: the built-in ones, or every `.toml` file of `dir`.
+pub(crate) fn load_sources(dir: Option<&Path>) -> Result<Vec<Source>, Error> {
     let sources = match dir {
         None => codebook::embedded(),
         Some(dir) => {
@@ -88,7 +99,7 @@ pub(crate) fn load_codebook(dir: Option<&Path>) -> Result<Codebook, Error> {
             sources
         }
     };
-    Ok(Codebook::from_sources(&sources)?)
+    Ok(sources)
 }
 
 /// Builds the extract → segment → tag pipeline from the global options.
