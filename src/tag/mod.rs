@@ -80,7 +80,6 @@ pub struct Tagger {
     version: String,
     ac: AhoCorasick,
     pats: Vec<Pat>,
-    nsets: usize,
     cats: Vec<CCat>,
     modality: modality::Compiled,
     entities: entities::Compiled,
@@ -153,33 +152,24 @@ impl Sets {
     }
 }
 
-/// Hits grouped by set.
+/// Hits grouped by set: sorted by (set, start), looked up by binary search (a passage has a
+/// handful of hits, the codebook hundreds of sets).
 pub(crate) struct Hits {
     hits: Vec<Hit>,
-    offsets: Vec<u32>,
 }
 
 impl Hits {
-    fn new(mut hits: Vec<Hit>, nsets: usize) -> Hits {
+    fn new(mut hits: Vec<Hit>) -> Hits {
         hits.sort_unstable();
         hits.dedup();
-        let mut offsets = vec![0u32; nsets + 1];
-        for h in &hits {
-            offsets[h.set as usize + 1] += 1;
-        }
-        for i in 0..nsets {
-            offsets[i + 1] += offsets[i];
-        }
-        Hits { hits, offsets }
+        Hits { hits }
     }
 
     /// Hits of one set, in text order.
     pub(crate) fn of(&self, set: u32) -> &[Hit] {
-        let s = set as usize;
-        match (self.offsets.get(s), self.offsets.get(s + 1)) {
-            (Some(&a), Some(&b)) => &self.hits[a as usize..b as usize],
-            _ => &[],
-        }
+        let a = self.hits.partition_point(|h| h.set < set);
+        let b = a + self.hits[a..].partition_point(|h| h.set == set);
+        &self.hits[a..b]
     }
 }
 
@@ -282,7 +272,6 @@ impl Tagger {
             version: codebook.version.clone(),
             ac,
             pats: sets.pats,
-            nsets: sets.nsets as usize,
             cats,
             modality,
             entities,
@@ -297,6 +286,11 @@ impl Tagger {
     /// The codebook version that produced the tags.
     pub fn version(&self) -> &str {
         &self.version
+    }
+
+    /// Number of raw term hits of the single automaton pass (for benchmarks and diagnostics).
+    pub fn count_term_hits(&self, text: &str) -> usize {
+        self.scan(text).len()
     }
 
     fn scan(&self, text: &str) -> Vec<Hit> {
@@ -331,6 +325,12 @@ impl Tagger {
     }
 
     pub(crate) fn analyze(&self, text: &str) -> Analysis {
+        self.analyze_with(text, false)
+    }
+
+    /// `every_category`: evaluate exclusions even where no rule can fire, and record every
+    /// rule that fired (self-test).
+    pub(crate) fn analyze_with(&self, text: &str, every_category: bool) -> Analysis {
         let raw = self.scan(text);
         if raw.is_empty() {
             return Analysis {
@@ -338,15 +338,29 @@ impl Tagger {
                 fired: Vec::new(),
             };
         }
-        let hits = Hits::new(raw, self.nsets);
-        let layout = Layout::new(text);
+        let hits = Hits::new(raw);
         let mut tags = Vec::new();
         let mut fired = Vec::new();
-        for cat in &self.cats {
+        // Most passages hit only common words (cues, lexicon words); build the sentence layout
+        // only when some rule can fire.
+        let possible: Vec<bool> = self
+            .cats
+            .iter()
+            .map(|c| every_category || c.rules.iter().any(|r| Self::possible(r, &hits)))
+            .collect();
+        if !possible.iter().any(|&p| p) {
+            let entities = self.entities.find(text, &hits);
+            return Analysis {
+                tagging: Tagging { tags, entities },
+                fired,
+            };
+        }
+        let layout = Layout::new(text);
+        for (cat, _) in self.cats.iter().zip(&possible).filter(|(_, p)| **p) {
             let mut vetoed = vec![false; layout.sentences.len()];
             for ex in &cat.exclusions {
                 let units = self.eval_rule(ex, text, &hits, &layout);
-                if !units.is_empty() {
+                if every_category && !units.is_empty() {
                     fired.push((cat.id.clone(), ex.name.clone()));
                 }
                 for s in units.iter().flatten() {
@@ -382,7 +396,9 @@ impl Tagger {
                 }
                 spans.sort_unstable();
                 spans.dedup();
-                fired.push((cat.id.clone(), r.name.clone()));
+                if every_category {
+                    fired.push((cat.id.clone(), r.name.clone()));
+                }
                 rule_hits.push(RuleHit {
                     rule: r.name.clone(),
                     weight: r.weight,
@@ -419,6 +435,17 @@ impl Tagger {
         }
     }
 
+    /// Whether the rule's literals were all hit (a cheap necessary condition).
+    fn possible(r: &CRule, hits: &Hits) -> bool {
+        match &r.kind {
+            Kind::Terms(set) => !hits.of(*set).is_empty(),
+            Kind::Regex { prefilter, .. } => !hits.of(*prefilter).is_empty(),
+            Kind::Near { groups, .. } => groups
+                .iter()
+                .all(|g| g.iter().any(|&s| !hits.of(s).is_empty())),
+        }
+    }
+
     /// Matches of one rule, each a unit of spans (a near rule's unit holds one span per group).
     fn eval_rule(&self, r: &CRule, text: &str, hits: &Hits, layout: &Layout) -> Vec<Vec<Span>> {
         match &r.kind {
@@ -428,13 +455,28 @@ impl Tagger {
                 .map(|h| vec![Span::from((h.start as usize, h.end as usize))])
                 .collect(),
             Kind::Regex { re, prefilter } => {
-                if hits.of(*prefilter).is_empty() {
-                    return Vec::new();
+                // Run only on the sentences (or, for passage scope, the text) holding a
+                // prefilter literal.
+                let mut out = Vec::new();
+                let mut last = usize::MAX;
+                for h in hits.of(*prefilter) {
+                    let (s, e) = match r.scope {
+                        Scope::Passage => (0, text.len()),
+                        Scope::Sentence => layout.sentences[layout.sentence_of(h.start as usize)],
+                    };
+                    if s == last {
+                        continue;
+                    }
+                    last = s;
+                    out.extend(
+                        re.find_iter(&text[s..e])
+                            .filter(|m| m.end() > m.start())
+                            .map(|m| vec![Span::from((s + m.start(), s + m.end()))]),
+                    );
                 }
-                re.find_iter(text)
-                    .filter(|m| m.end() > m.start())
-                    .map(|m| vec![Span::from((m.start(), m.end()))])
-                    .collect()
+                out.sort_unstable();
+                out.dedup();
+                out
             }
             Kind::Near { groups, window } => {
                 let mut out = Vec::new();

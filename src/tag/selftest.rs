@@ -45,7 +45,7 @@ pub fn run(codebook: &Codebook) -> Result<Report, CodebookError> {
                 .chain(rule.no_match.iter().map(|t| (t, false)))
             {
                 report.checked += 1;
-                let got = tagger.analyze(text).fired.iter().any(|(_, r)| *r == name);
+                let got = tagger.analyze_with(text, true).fired.iter().any(|(_, r)| *r == name);
                 if got != want {
                     report.failures.push(Failure {
                         file: cat.file.clone(),
