@@ -80,6 +80,7 @@ pub struct Tagger {
     version: String,
     ac: AhoCorasick,
     pats: Vec<Pat>,
+    nsets: usize,
     cats: Vec<CCat>,
     modality: modality::Compiled,
     entities: entities::Compiled,
@@ -156,13 +157,26 @@ impl Sets {
 /// handful of hits, the codebook hundreds of sets).
 pub(crate) struct Hits {
     hits: Vec<Hit>,
+    /// One bit per set: was it hit at all.
+    seen: Vec<u64>,
 }
 
 impl Hits {
-    fn new(mut hits: Vec<Hit>) -> Hits {
+    fn new(mut hits: Vec<Hit>, nsets: usize) -> Hits {
         hits.sort_unstable();
         hits.dedup();
-        Hits { hits }
+        let mut seen = vec![0u64; nsets / 64 + 1];
+        for h in &hits {
+            seen[h.set as usize / 64] |= 1 << (h.set % 64);
+        }
+        Hits { hits, seen }
+    }
+
+    /// Whether a set has any hit.
+    fn any(&self, set: u32) -> bool {
+        self.seen
+            .get(set as usize / 64)
+            .is_some_and(|w| w & (1 << (set % 64)) != 0)
     }
 
     /// Hits of one set, in text order.
@@ -272,6 +286,7 @@ impl Tagger {
             version: codebook.version.clone(),
             ac,
             pats: sets.pats,
+            nsets: sets.nsets as usize,
             cats,
             modality,
             entities,
@@ -338,7 +353,7 @@ impl Tagger {
                 fired: Vec::new(),
             };
         }
-        let hits = Hits::new(raw);
+        let hits = Hits::new(raw, self.nsets);
         let mut tags = Vec::new();
         let mut fired = Vec::new();
         // Most passages hit only common words (cues, lexicon words); build the sentence layout
@@ -438,11 +453,9 @@ impl Tagger {
     /// Whether the rule's literals were all hit (a cheap necessary condition).
     fn possible(r: &CRule, hits: &Hits) -> bool {
         match &r.kind {
-            Kind::Terms(set) => !hits.of(*set).is_empty(),
-            Kind::Regex { prefilter, .. } => !hits.of(*prefilter).is_empty(),
-            Kind::Near { groups, .. } => groups
-                .iter()
-                .all(|g| g.iter().any(|&s| !hits.of(s).is_empty())),
+            Kind::Terms(set) => hits.any(*set),
+            Kind::Regex { prefilter, .. } => hits.any(*prefilter),
+            Kind::Near { groups, .. } => groups.iter().all(|g| g.iter().any(|&s| hits.any(s))),
         }
     }
 
