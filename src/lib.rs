@@ -22,7 +22,10 @@
 //! - [`codebook`]: the dictionaries (TOML, embedded in the binary, replaceable at run time),
 //!   parsed and validated; [`tag`] compiles them into a [`tag::Tagger`] that tags a text.
 //! - [`index`]: the only module that touches tantivy: schema, writer, reader, queries.
-//! - [`export`]: one sink per output format (JSONL, CSV).
+//! - [`export`]: one sink per output format (JSONL, CSV, Markdown memo, HTML report) and the
+//!   annotated-PDF writer ([`export::pdf`]); masking of names and contacts; the run manifest.
+//! - [`classify`]: passage language, document kind and year (search fields and facets).
+//! - [`stats`]: the collection overview (documents × categories, co-occurrence).
 //! - [`pipeline`]: ties extract → segment → tag together for one file, for every command.
 //! - [`cli`] parses arguments into a validated [`cli::Config`]; [`cmd`] runs one subcommand.
 //!
@@ -30,8 +33,9 @@
 //!
 //! - Only [`cmd`] opens files, writes the index or prints; everything below it takes bytes or
 //!   values and returns values or typed errors (the [`ingest`] walker only lists and reads).
-//! - Only [`index`] imports tantivy; only [`extract::pdf`] imports lopdf; only [`cli`] imports
-//!   clap; `anyhow` appears only in `main.rs`.
+//! - Only [`index`] imports tantivy; only [`extract::pdf`] reads PDF objects with lopdf and
+//!   only [`export::pdf`] writes them (it also loads the source it annotates); only [`cli`]
+//!   imports clap; `anyhow` appears only in `main.rs`.
 //! - Every offset is a half-open byte range. Page offsets point into [`model::Page::text`];
 //!   tag spans point into [`model::Passage::text`], and [`model::Passage::page_offset`] maps
 //!   them back to the page.
@@ -41,7 +45,18 @@
 //! - On-disk formats carry a version: [`index::SCHEMA_VERSION`] for the index,
 //!   [`export::FORMAT_VERSION`] for exported JSONL.
 
+pub mod classify;
+pub mod cli;
+pub mod cmd;
 pub mod codebook;
+pub mod error;
+pub mod exit_codes;
+pub mod export;
 pub mod extract;
+pub mod index;
+pub mod ingest;
 pub mod model;
+pub mod pipeline;
+pub mod segment;
+pub mod stats;
 pub mod tag;

@@ -318,7 +318,11 @@ pub fn check(sources: &[Source]) -> Vec<CodebookError> {
 /// 1-based line of a byte offset.
 fn line_at(text: &str, byte: usize) -> usize {
     let end = byte.min(text.len());
-    text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 /// 1-based line of the first occurrence of `needle`, or 0.
@@ -427,7 +431,12 @@ pub(crate) fn expand_term(raw: &str) -> Result<Vec<Term>, String> {
     }
     let mut out = Vec::new();
     for full in inflected {
-        let norm: String = full.nfc().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" ");
+        let norm: String = full
+            .nfc()
+            .collect::<String>()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         let folded = fold_str(norm.trim());
         if folded.is_empty() {
             return Err(format!("term {raw:?}: expands to an empty term"));
@@ -518,13 +527,19 @@ impl Ctx<'_> {
         }
         let weight = r.weight.unwrap_or(1.0);
         if !weight.is_finite() {
-            self.err(line, format!("{what} {id:?}: weight must be a finite number"));
+            self.err(
+                line,
+                format!("{what} {id:?}: weight must be a finite number"),
+            );
         }
         if exclusion && r.weight.is_some() {
             self.err(line, format!("exclusion {id:?}: exclusions have no weight"));
         }
         if r.window.is_some() && r.near.is_none() {
-            self.err(line, format!("{what} {id:?}: `window` only applies to `near`"));
+            self.err(
+                line,
+                format!("{what} {id:?}: `window` only applies to `near`"),
+            );
         }
         if r.prefilter.is_some() && r.regex.is_none() {
             self.err(
@@ -551,7 +566,10 @@ impl Ctx<'_> {
             Pattern::Terms(terms)
         } else if let Some(near) = &r.near {
             if near.len() < 2 {
-                self.err(line, format!("{what} {id:?}: `near` needs at least two groups"));
+                self.err(
+                    line,
+                    format!("{what} {id:?}: `near` needs at least two groups"),
+                );
             }
             let groups = near.iter().map(|g| self.alternatives(line, g)).collect();
             let window = r.window.unwrap_or(10);
@@ -561,10 +579,7 @@ impl Ctx<'_> {
             Pattern::Near { groups, window }
         } else {
             let regex = r.regex.clone().unwrap_or_default();
-            if let Err(e) = regex::RegexBuilder::new(&regex)
-                .size_limit(1 << 22)
-                .build()
-            {
+            if let Err(e) = regex::RegexBuilder::new(&regex).size_limit(1 << 22).build() {
                 let l = match line_of(self.text, "regex") {
                     0 => line,
                     l if l >= line => l,
@@ -651,7 +666,10 @@ fn build(sources: &[Source]) -> (Codebook, Vec<CodebookError>) {
             ctx.err(id_line, "empty `id`");
         }
         if let Some(prev) = ids.insert(id.clone(), src.name.clone()) {
-            ctx.err(id_line, format!("duplicate dictionary id {id:?} (also in {prev})"));
+            ctx.err(
+                id_line,
+                format!("duplicate dictionary id {id:?} (also in {prev})"),
+            );
         }
         if raw.version.trim().is_empty() {
             ctx.err(line_of(&src.text, "version"), "empty `version`");
@@ -932,19 +950,33 @@ mod tests {
         let errs = check(&[src("x.toml", &text)]);
         let msgs: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
         assert!(msgs.iter().any(|m| m.contains("bad regex")), "{msgs:?}");
-        assert!(msgs.iter().any(|m| m.contains("duplicate rule id")), "{msgs:?}");
+        assert!(
+            msgs.iter().any(|m| m.contains("duplicate rule id")),
+            "{msgs:?}"
+        );
         assert!(
             msgs.iter().any(|m| m.contains("unknown lexicon @nope")),
             "{msgs:?}"
         );
         let dup = check(&[src("a.toml", &text), src("b.toml", HEAD)]);
-        assert!(dup.iter().any(|e| e.message.contains("duplicate dictionary id")));
+        assert!(dup
+            .iter()
+            .any(|e| e.message.contains("duplicate dictionary id")));
     }
 
     #[test]
     fn garbage_is_an_error_not_a_panic() {
-        for t in ["", "\u{0}\u{ffff}", "id = [", "[[rule]]\nid = 3", "id = \"x\"\nkind = \"nope\""] {
-            assert!(Codebook::from_sources(&[src("g.toml", t)]).is_err(), "{t:?}");
+        for t in [
+            "",
+            "\u{0}\u{ffff}",
+            "id = [",
+            "[[rule]]\nid = 3",
+            "id = \"x\"\nkind = \"nope\"",
+        ] {
+            assert!(
+                Codebook::from_sources(&[src("g.toml", t)]).is_err(),
+                "{t:?}"
+            );
         }
     }
 }

@@ -11,9 +11,40 @@ const SKIP: &[&str] = &[
     "script", "style", "noscript", "template", "head", "svg", "iframe", "object", "canvas",
 ];
 const BLOCK: &[&str] = &[
-    "p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table", "section",
-    "article", "header", "footer", "blockquote", "pre", "dt", "dd", "dl", "hr", "main", "nav",
-    "aside", "figure", "figcaption", "form", "address", "body", "caption", "tbody", "thead",
+    "p",
+    "div",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "tr",
+    "table",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "blockquote",
+    "pre",
+    "dt",
+    "dd",
+    "dl",
+    "hr",
+    "main",
+    "nav",
+    "aside",
+    "figure",
+    "figcaption",
+    "form",
+    "address",
+    "body",
+    "caption",
+    "tbody",
+    "thead",
 ];
 
 /// Reads an HTML file.
@@ -71,7 +102,9 @@ pub fn extract(bytes: &[u8]) -> Extracted {
                             out.push_str(t);
                         } else {
                             let c = collapse(t);
-                            if c.starts_with(' ') && (out.is_empty() || out.ends_with(char::is_whitespace)) {
+                            if c.starts_with(' ')
+                                && (out.is_empty() || out.ends_with(char::is_whitespace))
+                            {
                                 out.push_str(&c[1..]);
                             } else {
                                 out.push_str(&c);
@@ -111,6 +144,7 @@ pub fn extract(bytes: &[u8]) -> Extracted {
     });
     Extracted {
         title,
+        date: None,
         pages: vec![Page {
             number: 1,
             text,

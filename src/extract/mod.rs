@@ -48,6 +48,8 @@ impl Default for Limits {
 pub struct Extracted {
     /// Title from metadata or the first heading.
     pub title: Option<String>,
+    /// Creation date from metadata, as written there (`D:20190301...`, ISO dates).
+    pub date: Option<String>,
     /// Pages in order, numbered from 1.
     pub pages: Vec<Page>,
     /// Non-fatal problems, each a one-line message (page number included where it applies).

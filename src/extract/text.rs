@@ -69,6 +69,7 @@ pub fn extract(bytes: &[u8], markdown: bool) -> Extracted {
         .collect();
     Extracted {
         title,
+        date: None,
         pages,
         warnings: fallback.map(|w| vec![w.to_owned()]).unwrap_or_default(),
     }

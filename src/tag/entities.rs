@@ -17,12 +17,32 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 const MONTHS: &[&str] = &[
-    "january", "february", "march", "april", "may", "june", "july", "august", "september",
-    "october", "november", "december",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
 ];
 const MONTHS_ID: &[&str] = &[
-    "januari", "februari", "maret", "april", "mei", "juni", "juli", "agustus", "september",
-    "oktober", "november", "desember",
+    "januari",
+    "februari",
+    "maret",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "agustus",
+    "september",
+    "oktober",
+    "november",
+    "desember",
 ];
 
 static MONEY: LazyLock<Regex> = LazyLock::new(|| {
@@ -94,8 +114,14 @@ impl Compiled {
             )
             .collect();
         let cases: Vec<Term> = [
-            "case no", "case number", "docket", "criminal case", "civil action", "g.r. no",
-            "perkara", "kaso blg",
+            "case no",
+            "case number",
+            "docket",
+            "criminal case",
+            "civil action",
+            "g.r. no",
+            "perkara",
+            "kaso blg",
         ]
         .iter()
         .map(|m| term(m))
@@ -144,8 +170,8 @@ impl Compiled {
                         end = mm.end();
                     }
                 }
-                let value = amount(num, mult.map(|x| x.as_str()), code)
-                    .map(|a| format!("{code} {a}"));
+                let value =
+                    amount(num, mult.map(|x| x.as_str()), code).map(|a| format!("{code} {a}"));
                 out.push(ent("money", at(m.start()), at(end), value));
             }
         }
@@ -187,14 +213,15 @@ impl Compiled {
             }
         }
         out.sort_by(|a, b| {
-            (a.span.start, std::cmp::Reverse(a.span.end)).cmp(&(b.span.start, std::cmp::Reverse(b.span.end)))
+            (a.span.start, std::cmp::Reverse(a.span.end))
+                .cmp(&(b.span.start, std::cmp::Reverse(b.span.end)))
         });
         // Keep the longest of overlapping entities of the same kind.
         let mut kept: Vec<Entity> = Vec::with_capacity(out.len());
         for e in out {
-            let dup = kept
-                .iter()
-                .any(|k| k.kind == e.kind && k.span.start <= e.span.start && e.span.end <= k.span.end);
+            let dup = kept.iter().any(|k| {
+                k.kind == e.kind && k.span.start <= e.span.start && e.span.end <= k.span.end
+            });
             if !dup {
                 kept.push(e);
             }
@@ -272,7 +299,10 @@ fn amount(num: &str, mult: Option<&str>, code: &str) -> Option<String> {
     let grouped_dots = matches!(code, "IDR" | "VND")
         || num.split('.').skip(1).all(|g| g.len() == 3) && num.matches('.').count() > 1;
     let cleaned: String = if grouped_dots {
-        num.chars().filter(|c| c.is_ascii_digit() || *c == ',').collect::<String>().replace(',', ".")
+        num.chars()
+            .filter(|c| c.is_ascii_digit() || *c == ',')
+            .collect::<String>()
+            .replace(',', ".")
     } else {
         num.chars().filter(|c| *c != ',').collect()
     };
@@ -313,23 +343,42 @@ mod tests {
 
     #[test]
     fn money_values() {
-        let e = ents("He paid $400 per head and RM 10 at the post, then 12,000 baht and Rp 1.500.000.");
+        let e =
+            ents("He paid $400 per head and RM 10 at the post, then 12,000 baht and Rp 1.500.000.");
         let money: Vec<_> = e.iter().filter(|x| x.0 == "money").collect();
-        let vals: Vec<_> = money.iter().map(|x| x.2.clone().unwrap_or_default()).collect();
+        let vals: Vec<_> = money
+            .iter()
+            .map(|x| x.2.clone().unwrap_or_default())
+            .collect();
         assert!(vals.contains(&"USD 400".to_string()), "{e:?}");
         assert!(vals.contains(&"MYR 10".to_string()), "{e:?}");
         assert!(vals.contains(&"THB 12000".to_string()), "{e:?}");
         assert!(vals.contains(&"IDR 1500000".to_string()), "{e:?}");
         let e = ents("bribes of more than $3 million were paid");
-        assert!(e.iter().any(|x| x.2.as_deref() == Some("USD 3000000")), "{e:?}");
+        assert!(
+            e.iter().any(|x| x.2.as_deref() == Some("USD 3000000")),
+            "{e:?}"
+        );
     }
 
     #[test]
     fn dates_cases_roles() {
-        let e = ents("On March 20, 2003 the police chief of Thailand filed Case No. 12-345 in court.");
-        assert!(e.iter().any(|x| x.0 == "date" && x.2.as_deref() == Some("2003-03-20")), "{e:?}");
-        assert!(e.iter().any(|x| x.0 == "case_number" && x.2.as_deref() == Some("12-345")), "{e:?}");
-        assert!(e.iter().any(|x| x.0 == "country" && x.1 == "Thailand"), "{e:?}");
+        let e =
+            ents("On March 20, 2003 the police chief of Thailand filed Case No. 12-345 in court.");
+        assert!(
+            e.iter()
+                .any(|x| x.0 == "date" && x.2.as_deref() == Some("2003-03-20")),
+            "{e:?}"
+        );
+        assert!(
+            e.iter()
+                .any(|x| x.0 == "case_number" && x.2.as_deref() == Some("12-345")),
+            "{e:?}"
+        );
+        assert!(
+            e.iter().any(|x| x.0 == "country" && x.1 == "Thailand"),
+            "{e:?}"
+        );
         assert!(e.iter().any(|x| x.0 == "role"), "{e:?}");
     }
 }

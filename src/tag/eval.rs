@@ -112,9 +112,21 @@ pub struct Report {
 }
 
 fn prf(tp: usize, fp: usize, fn_: usize) -> (f64, f64, f64) {
-    let p = if tp + fp > 0 { tp as f64 / (tp + fp) as f64 } else { 0.0 };
-    let r = if tp + fn_ > 0 { tp as f64 / (tp + fn_) as f64 } else { 0.0 };
-    let f = if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 };
+    let p = if tp + fp > 0 {
+        tp as f64 / (tp + fp) as f64
+    } else {
+        0.0
+    };
+    let r = if tp + fn_ > 0 {
+        tp as f64 / (tp + fn_) as f64
+    } else {
+        0.0
+    };
+    let f = if p + r > 0.0 {
+        2.0 * p * r / (p + r)
+    } else {
+        0.0
+    };
     (p, r, f)
 }
 
@@ -155,7 +167,11 @@ pub fn evaluate(gold: &[GoldRecord], predictions: &BTreeMap<String, Tagging>) ->
         let p_pos = pl.iter().any(|l| CORRUPTION.contains(l));
         if g_pos {
             mod_n += 1;
-            let pm = if p_pos { passage_modality(p) } else { "none".into() };
+            let pm = if p_pos {
+                passage_modality(p)
+            } else {
+                "none".into()
+            };
             mod_ok += usize::from(pm == g.modality);
         } else {
             neg_n += 1;
@@ -165,7 +181,17 @@ pub fn evaluate(gold: &[GoldRecord], predictions: &BTreeMap<String, Tagging>) ->
     let mut labels = BTreeMap::new();
     for (l, (tp, fp, fn_)) in &counts {
         let (p, r, f1) = prf(*tp, *fp, *fn_);
-        labels.insert(l.to_string(), LabelScore { tp: *tp, fp: *fp, fn_: *fn_, p, r, f1 });
+        labels.insert(
+            l.to_string(),
+            LabelScore {
+                tp: *tp,
+                fp: *fp,
+                fn_: *fn_,
+                p,
+                r,
+                f1,
+            },
+        );
     }
     let macro_f1 = CORRUPTION.iter().map(|l| labels[*l].f1).sum::<f64>() / CORRUPTION.len() as f64;
     let (tp, fp, fn_) = CORRUPTION.iter().fold((0, 0, 0), |a, l| {
@@ -177,9 +203,17 @@ pub fn evaluate(gold: &[GoldRecord], predictions: &BTreeMap<String, Tagging>) ->
         labels,
         macro_f1,
         micro_f1: prf(tp, fp, fn_).2,
-        modality_acc: if mod_n > 0 { mod_ok as f64 / mod_n as f64 } else { 0.0 },
+        modality_acc: if mod_n > 0 {
+            mod_ok as f64 / mod_n as f64
+        } else {
+            0.0
+        },
         positives: mod_n,
-        negative_fp_rate: if neg_n > 0 { neg_fp as f64 / neg_n as f64 } else { 0.0 },
+        negative_fp_rate: if neg_n > 0 {
+            neg_fp as f64 / neg_n as f64
+        } else {
+            0.0
+        },
         negatives: neg_n,
     }
 }
@@ -201,14 +235,34 @@ pub fn predictions_jsonl<'a>(items: impl IntoIterator<Item = (&'a str, &'a Taggi
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{:24} {:>6} {:>6} {:>6} {:>5} {:>5} {:>5}", "label", "P", "R", "F1", "tp", "fp", "fn")?;
+        writeln!(
+            f,
+            "{:24} {:>6} {:>6} {:>6} {:>5} {:>5} {:>5}",
+            "label", "P", "R", "F1", "tp", "fp", "fn"
+        )?;
         for l in CORRUPTION.iter().chain(CONTEXT.iter()) {
             let r = self.labels.get(*l).copied().unwrap_or_default();
-            writeln!(f, "{l:24} {:6.3} {:6.3} {:6.3} {:5} {:5} {:5}", r.p, r.r, r.f1, r.tp, r.fp, r.fn_)?;
+            writeln!(
+                f,
+                "{l:24} {:6.3} {:6.3} {:6.3} {:5} {:5} {:5}",
+                r.p, r.r, r.f1, r.tp, r.fp, r.fn_
+            )?;
         }
-        writeln!(f, "\nmacro-F1 (9 corruption labels) {:.3}   micro-F1 {:.3}", self.macro_f1, self.micro_f1)?;
-        writeln!(f, "modality accuracy {:.3} on {} positive passages", self.modality_acc, self.positives)?;
-        write!(f, "false-positive rate on {} negative passages {:.3}", self.negatives, self.negative_fp_rate)
+        writeln!(
+            f,
+            "\nmacro-F1 (9 corruption labels) {:.3}   micro-F1 {:.3}",
+            self.macro_f1, self.micro_f1
+        )?;
+        writeln!(
+            f,
+            "modality accuracy {:.3} on {} positive passages",
+            self.modality_acc, self.positives
+        )?;
+        write!(
+            f,
+            "false-positive rate on {} negative passages {:.3}",
+            self.negatives, self.negative_fp_rate
+        )
     }
 }
 
@@ -239,9 +293,21 @@ mod tests {
         let mut preds = BTreeMap::new();
         preds.insert(
             "a".to_string(),
-            Tagging { tags: vec![tag("bribery", Modality::Alleged), tag("trafficking", Modality::Asserted)], entities: vec![] },
+            Tagging {
+                tags: vec![
+                    tag("bribery", Modality::Alleged),
+                    tag("trafficking", Modality::Asserted),
+                ],
+                entities: vec![],
+            },
         );
-        preds.insert("b".to_string(), Tagging { tags: vec![tag("extortion", Modality::Hypothetical)], entities: vec![] });
+        preds.insert(
+            "b".to_string(),
+            Tagging {
+                tags: vec![tag("extortion", Modality::Hypothetical)],
+                entities: vec![],
+            },
+        );
         let r = evaluate(&gold, &preds);
         assert_eq!(r.labels["bribery"].tp, 1);
         assert_eq!(r.labels["extortion"].fp, 1);

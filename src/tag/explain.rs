@@ -48,8 +48,15 @@ pub fn explain(tagging: &Tagging, text: &str) -> String {
             .entities
             .iter()
             .map(|e| {
-                let v = e.value.as_ref().map(|v| format!(" ({v})")).unwrap_or_default();
-                format!("{} \"{}\"{v} [{}, {}]", e.kind, e.text, e.span.start, e.span.end)
+                let v = e
+                    .value
+                    .as_ref()
+                    .map(|v| format!(" ({v})"))
+                    .unwrap_or_default();
+                format!(
+                    "{} \"{}\"{v} [{}, {}]",
+                    e.kind, e.text, e.span.start, e.span.end
+                )
             })
             .collect();
         out.push_str(&format!("entities: {}\n", list.join("; ")));

@@ -552,7 +552,14 @@ mod tests {
     fn empty_and_odd_input() {
         let t = tagger();
         assert!(t.tag("").tags.is_empty());
-        for s in ["\u{0}\u{feff}İİİ", "ﬁ ＢＲＩＢＥ", "💰💰 brib", "ÿ", ".....", "\u{0301}a"] {
+        for s in [
+            "\u{0}\u{feff}İİİ",
+            "ﬁ ＢＲＩＢＥ",
+            "💰💰 brib",
+            "ÿ",
+            ".....",
+            "\u{0301}a",
+        ] {
             let _ = t.tag(s);
         }
     }
@@ -606,7 +613,10 @@ mod tests {
         let t = Tagger::new(&cb).unwrap();
         assert_eq!(cats(&t.tag("the guard took cash")), vec!["c"]);
         assert!(t.tag("the guard slept. Cash was gone").tags.is_empty());
-        assert!(t.tag("the guard and one two three four cash").tags.is_empty());
+        assert!(t
+            .tag("the guard and one two three four cash")
+            .tags
+            .is_empty());
         assert!(t.tag("the guards took cashews").tags.is_empty());
     }
 }

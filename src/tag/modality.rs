@@ -21,7 +21,6 @@ use super::Hits;
 use crate::codebook::{Codebook, CueScope, Term};
 use crate::model::{Modality, Span};
 
-
 #[derive(Debug)]
 struct CCue {
     id: String,
@@ -166,7 +165,9 @@ impl Compiled {
                 (None, Some(&s)) => Some(s),
                 (None, None) => weak.copied(),
             };
-            let m = pick.map(|(ci, _)| self.cues[ci].modality).unwrap_or(Modality::Asserted);
+            let m = pick
+                .map(|(ci, _)| self.cues[ci].modality)
+                .unwrap_or(Modality::Asserted);
             if decided.as_ref().is_none_or(|(d, _)| m.rank() < d.rank()) {
                 decided = Some((m, pick));
             }

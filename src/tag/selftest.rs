@@ -45,7 +45,11 @@ pub fn run(codebook: &Codebook) -> Result<Report, CodebookError> {
                 .chain(rule.no_match.iter().map(|t| (t, false)))
             {
                 report.checked += 1;
-                let got = tagger.analyze_with(text, true).fired.iter().any(|(_, r)| *r == name);
+                let got = tagger
+                    .analyze_with(text, true)
+                    .fired
+                    .iter()
+                    .any(|(_, r)| *r == name);
                 if got != want {
                     report.failures.push(Failure {
                         file: cat.file.clone(),
@@ -64,14 +68,20 @@ pub fn run(codebook: &Codebook) -> Result<Report, CodebookError> {
             let tagging = tagger.tag(&ex.text);
             let got = tagging.tags.iter().find(|t| t.category == cat.id);
             let problem = match (ex.modality, got) {
-                (None, Some(t)) => Some(format!("should not tag {:?} but did (rule {})", ex.text, t.rule)),
+                (None, Some(t)) => Some(format!(
+                    "should not tag {:?} but did (rule {})",
+                    ex.text, t.rule
+                )),
                 (Some(m), None) => Some(format!("should tag {:?} ({m}) but did not", ex.text)),
                 (Some(m), Some(t)) if t.modality != m => Some(format!(
                     "{:?}: modality {} expected, got {}{}",
                     ex.text,
                     m,
                     t.modality,
-                    t.modality_cue.as_ref().map(|c| format!(" ({c})")).unwrap_or_default()
+                    t.modality_cue
+                        .as_ref()
+                        .map(|c| format!(" ({c})"))
+                        .unwrap_or_default()
                 )),
                 _ => None,
             };
@@ -97,7 +107,12 @@ mod tests {
         let cb = Codebook::from_sources(&embedded()).unwrap();
         let r = run(&cb).unwrap();
         let msgs: Vec<String> = r.failures.iter().map(|f| f.to_string()).collect();
-        assert!(msgs.is_empty(), "{} failures:\n{}", msgs.len(), msgs.join("\n"));
+        assert!(
+            msgs.is_empty(),
+            "{} failures:\n{}",
+            msgs.len(),
+            msgs.join("\n")
+        );
         assert!(r.checked > 100, "only {} examples", r.checked);
     }
 
@@ -113,7 +128,11 @@ mod tests {
         .unwrap();
         let r = run(&cb).unwrap();
         assert_eq!(r.failures.len(), 2, "{:?}", r.failures);
-        assert!(r.failures[0].to_string().starts_with("c.toml:r: should match"));
-        assert!(r.failures[1].to_string().contains("modality alleged expected, got asserted"));
+        assert!(r.failures[0]
+            .to_string()
+            .starts_with("c.toml:r: should match"));
+        assert!(r.failures[1]
+            .to_string()
+            .contains("modality alleged expected, got asserted"));
     }
 }

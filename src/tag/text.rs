@@ -153,8 +153,10 @@ impl Layout {
 fn abbreviation_before(text: &str, dot: usize) -> bool {
     let before = &text[..dot];
     let word_start = before
-        .rfind(|c: char| c.is_whitespace() || c == '(' || c == '"')
-        .map(|p| p + 1)
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| c.is_whitespace() || c == '(' || c == '"')
+        .map(|(p, c)| p + c.len_utf8())
         .unwrap_or(0);
     let word = &before[word_start..];
     if word.chars().count() == 1 && word.chars().all(|c| c.is_uppercase()) {
@@ -172,7 +174,10 @@ mod tests {
         let t = "Mr. Lee met the U.S. consul. He paid. Then he left";
         let l = Layout::new(t);
         let s: Vec<&str> = l.sentences.iter().map(|&(a, b)| &t[a..b]).collect();
-        assert_eq!(s, vec!["Mr. Lee met the U.S. consul.", " He paid.", " Then he left"]);
+        assert_eq!(
+            s,
+            vec!["Mr. Lee met the U.S. consul.", " He paid.", " Then he left"]
+        );
         assert_eq!(l.sentence_of(0), 0);
         assert_eq!(l.sentence_of(t.len() - 1), 2);
     }

@@ -1,1 +1,10 @@
+//! The one integration-test binary: every command end to end, on the project's own
+//! fixtures and sample collection, and on the shared development sets in `../shared`.
+
+mod cli;
+mod export_formats;
+mod robustness;
+mod search;
+mod shared_sets;
 mod tagging;
+mod util;

@@ -32,7 +32,10 @@ fn gold_dev_scores_and_agrees_with_score_py() {
     let gold = eval::parse_gold(&text).expect("gold parses");
     assert!(gold.len() > 200);
     let t = tagger();
-    let preds: BTreeMap<String, _> = gold.iter().map(|g| (g.id.clone(), t.tag(&g.text))).collect();
+    let preds: BTreeMap<String, _> = gold
+        .iter()
+        .map(|g| (g.id.clone(), t.tag(&g.text)))
+        .collect();
     let report = eval::evaluate(&gold, &preds);
     println!("{report}");
 
@@ -48,7 +51,13 @@ fn gold_dev_scores_and_agrees_with_score_py() {
             if pl != gl || pm != g.modality {
                 dump.push_str(&format!(
                     "== {} gold={:?} {} pred={:?} {}\n{}\n{}\n",
-                    g.id, gl, g.modality, pl, pm, g.text, tag::explain(p, &g.text)
+                    g.id,
+                    gl,
+                    g.modality,
+                    pl,
+                    pm,
+                    g.text,
+                    tag::explain(p, &g.text)
                 ));
             }
         }
@@ -72,7 +81,11 @@ fn gold_dev_scores_and_agrees_with_score_py() {
         .arg(&json_path)
         .output()
         .expect("python3 runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json_path).expect("summary")).expect("json");
     let close = |a: f64, key: &str| {
@@ -91,9 +104,21 @@ fn gold_dev_scores_and_agrees_with_score_py() {
         assert_eq!(ours.fn_ as u64, theirs["fn"].as_u64().unwrap(), "{l} fn");
     }
 
-    assert!(report.macro_f1 >= MACRO_F1_FLOOR, "macro-F1 {:.3} below {MACRO_F1_FLOOR}", report.macro_f1);
-    assert!(report.modality_acc >= MODALITY_FLOOR, "modality {:.3} below {MODALITY_FLOOR}", report.modality_acc);
-    assert!(report.negative_fp_rate <= FP_CEILING, "FP rate {:.3} above {FP_CEILING}", report.negative_fp_rate);
+    assert!(
+        report.macro_f1 >= MACRO_F1_FLOOR,
+        "macro-F1 {:.3} below {MACRO_F1_FLOOR}",
+        report.macro_f1
+    );
+    assert!(
+        report.modality_acc >= MODALITY_FLOOR,
+        "modality {:.3} below {MODALITY_FLOOR}",
+        report.modality_acc
+    );
+    assert!(
+        report.negative_fp_rate <= FP_CEILING,
+        "FP rate {:.3} above {FP_CEILING}",
+        report.negative_fp_rate
+    );
 }
 
 #[test]
@@ -147,9 +172,16 @@ fn data_driven_cases() {
     let t = tagger();
     let mut failures = Vec::new();
     let mut n = 0;
-    let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().filter_map(|e| e.ok()).map(|e| e.path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .collect();
     files.sort();
-    for path in files.iter().filter(|p| p.extension().is_some_and(|e| e == "toml")) {
+    for path in files
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+    {
         let cf: CaseFile = toml::from_str(&std::fs::read_to_string(path).unwrap())
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         for c in cf.case {
@@ -173,15 +205,24 @@ fn data_driven_cases() {
             }
             for no in &c.not {
                 if got.tags.iter().any(|x| &x.category == no) {
-                    failures.push(format!("{:?}: unexpected {no}\n{}", c.text, tag::explain(&got, &c.text)));
+                    failures.push(format!(
+                        "{:?}: unexpected {no}\n{}",
+                        c.text,
+                        tag::explain(&got, &c.text)
+                    ));
                 }
             }
             for e in &c.entities {
                 let (kind, val) = e.split_once(':').expect("kind:value");
-                if !got.entities.iter().any(|x| {
-                    x.kind == kind && (x.value.as_deref() == Some(val) || x.text == val)
-                }) {
-                    failures.push(format!("{:?}: missing entity {e} in {:?}", c.text, got.entities));
+                if !got
+                    .entities
+                    .iter()
+                    .any(|x| x.kind == kind && (x.value.as_deref() == Some(val) || x.text == val))
+                {
+                    failures.push(format!(
+                        "{:?}: missing entity {e} in {:?}",
+                        c.text, got.entities
+                    ));
                 }
             }
         }

@@ -18,7 +18,8 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError>
     let mut out = Extracted::default();
     for (i, (num, _)) in doc.get_pages().into_iter().enumerate() {
         if i >= limits.max_pages {
-            out.warnings.push(format!("limit: more than {} pages", limits.max_pages));
+            out.warnings
+                .push(format!("limit: more than {} pages", limits.max_pages));
             break;
         }
         let text = match doc.extract_text(&[num]) {

@@ -1,0 +1,162 @@
+//! Light document metadata computed from text: the language of a passage, the kind of a
+//! document (court record, report, press) and its year. Heuristics, pure and cheap; they
+//! feed the `lang:`, `kind:` and `year:` search fields and facets.
+
+use crate::model::Document;
+use std::sync::LazyLock;
+
+/// The language of a text as an ISO 639-1 code where one exists (`en`, `id`, `tl`, `vi`,
+/// `th`, ...), the ISO 639-3 code otherwise, or `und` when the text is too short or unclear.
+pub fn language(text: &str) -> &'static str {
+    let sample = match text.char_indices().nth(2000) {
+        Some((i, _)) => &text[..i],
+        None => text,
+    };
+    if sample.chars().filter(|c| c.is_alphabetic()).count() < 20 {
+        return "und";
+    }
+    let Some(info) = whatlang::detect(sample) else {
+        return "und";
+    };
+    // Scripts that decide the language on their own are reliable even when short.
+    let reliable =
+        info.is_reliable() || matches!(info.lang(), whatlang::Lang::Tha | whatlang::Lang::Vie);
+    if !reliable && info.confidence() < 0.3 {
+        return "und";
+    }
+    use whatlang::Lang::*;
+    match info.lang() {
+        Eng => "en",
+        Ind => "id",
+        Tgl => "tl",
+        Vie => "vi",
+        Tha => "th",
+        Fra => "fr",
+        Spa => "es",
+        Por => "pt",
+        Deu => "de",
+        Rus => "ru",
+        Ara => "ar",
+        Cmn => "zh",
+        Jpn => "ja",
+        Kor => "ko",
+        Heb => "he",
+        Mar => "mr",
+        Hin => "hi",
+        Khm => "km",
+        Mya => "my",
+        Ben => "bn",
+        Urd => "ur",
+        other => other.code(),
+    }
+}
+
+static COURT: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?i)\b(court of appeals|district court|supreme court|circuit|plaintiffs?|defendants?|appellants?|appellees?|petitioners?|respondents?|docket|case no\.?|judgment|opinion of the court|v\.|vs\.|indictment|prosecutor|magistrate)\b",
+    )
+    .expect("static regex")
+});
+static PRESS: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r"(?i)\b(press release|for immediate release|media contact|news release|statement by|spokesperson|reported on|newsroom)\b")
+        .expect("static regex")
+});
+static REPORT: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r"(?i)\b(report|executive summary|recommendations?|methodology|findings|table of contents|annex|introduction)\b")
+        .expect("static regex")
+});
+static YEAR: LazyLock<regex::Regex> =
+    LazyLock::new(|| regex::Regex::new(r"\b(19[5-9][0-9]|20[0-4][0-9])\b").expect("static regex"));
+
+/// `court`, `press`, `report` or `other`, from cue words on the first pages and the title.
+pub fn kind(doc: &Document) -> &'static str {
+    let mut sample = doc.title.clone().unwrap_or_default();
+    sample.push('\n');
+    sample.push_str(&doc.path);
+    for p in doc.pages.iter().take(2) {
+        sample.push('\n');
+        let end = p
+            .text
+            .char_indices()
+            .nth(6000)
+            .map_or(p.text.len(), |(i, _)| i);
+        sample.push_str(&p.text[..end]);
+    }
+    let court = COURT.find_iter(&sample).count();
+    let press = PRESS.find_iter(&sample).count();
+    let report = REPORT.find_iter(&sample).count();
+    if court >= 3 && court >= report {
+        "court"
+    } else if press >= 1 && press * 3 >= report {
+        "press"
+    } else if report >= 2 {
+        "report"
+    } else if court >= 2 {
+        "court"
+    } else {
+        "other"
+    }
+}
+
+/// The document's year: from a metadata date (`D:2019...`, `2019-03-01`) when given, else
+/// the latest plausible year written on the first page.
+pub fn year(doc: &Document, metadata_date: Option<&str>) -> Option<u16> {
+    if let Some(d) = metadata_date {
+        let digits: String = d.trim_start_matches("D:").chars().take(4).collect();
+        if let Ok(y) = digits.parse::<u16>() {
+            if (1950..=2049).contains(&y) {
+                return Some(y);
+            }
+        }
+    }
+    let first = doc.pages.iter().find(|p| !p.text.trim().is_empty())?;
+    YEAR.find_iter(&first.text)
+        .filter_map(|m| m.as_str().parse::<u16>().ok())
+        .max()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{DocKind, Page};
+
+    fn doc(text: &str) -> Document {
+        Document {
+            hash: String::new(),
+            path: "x.txt".into(),
+            kind: DocKind::Text,
+            title: None,
+            pages: vec![Page {
+                number: 1,
+                text: text.into(),
+                ..Page::default()
+            }],
+            warnings: vec![],
+        }
+    }
+
+    #[test]
+    fn languages_of_the_region() {
+        assert_eq!(language("The officers at the border were paid to let the trucks pass without any inspection."), "en");
+        assert_eq!(language("Petugas imigrasi menerima suap dari para penyelundup agar truk dapat melewati pos pemeriksaan."), "id");
+        assert_eq!(language("Các quan chức biên phòng đã nhận hối lộ để cho xe tải đi qua trạm kiểm soát mà không kiểm tra."), "vi");
+        assert_eq!(
+            language("เจ้าหน้าที่ตำรวจรับสินบนจากขบวนการค้ามนุษย์เพื่อปล่อยให้รถบรรทุกผ่านด่าน"),
+            "th"
+        );
+        assert_eq!(language("ok"), "und");
+    }
+
+    #[test]
+    fn kinds_and_years() {
+        let c = doc("UNITED STATES DISTRICT COURT\nCase No. 3:19-cr-1\nUnited States v. Doe\nDefendant moves to dismiss the indictment. Filed 03/02/2020");
+        assert_eq!(kind(&c), "court");
+        assert_eq!(year(&c, None), Some(2020));
+        assert_eq!(year(&c, Some("D:20110304120000Z")), Some(2011));
+        let p = doc("PRESS RELEASE\nFor immediate release\nThe ministry announced today...");
+        assert_eq!(kind(&p), "press");
+        let r = doc("Annual Report 2018\nExecutive summary\nFindings and recommendations");
+        assert_eq!(kind(&r), "report");
+        assert_eq!(kind(&doc("a shopping list")), "other");
+    }
+}

@@ -1,0 +1,413 @@
+//! `redflag index PATH...`: walk, compare with the catalogue, process new and changed files
+//! on all cores, write them to the index through a bounded channel, remove deleted files,
+//! commit at checkpoints.
+
+use super::warn;
+use crate::cli::{Global, IndexArgs};
+use crate::error::Error;
+use crate::exit_codes::ExitCode;
+use crate::extract::Limits;
+use crate::index::{FileRecord, IndexStore};
+use crate::ingest::{self, WalkEntry};
+use crate::pipeline::{DocError, Pipeline, Processed};
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+use std::sync::mpsc::sync_channel;
+use std::time::{Duration, Instant};
+
+/// Commit at least this often, so an interrupted run keeps its work (documents: see
+/// `--commit-every`). Few, large commits keep the segment count low; tantivy's default log
+/// merge policy merges segments in the background, and `finish` waits for the merges.
+const COMMIT_EVERY: Duration = Duration::from_secs(30);
+
+/// What happened to one file.
+enum Outcome {
+    Done(Box<Processed>, Duration),
+    /// Same bytes as indexed (only the modification time changed).
+    Touched(String),
+    Failed(DocError),
+    Unreadable(String),
+    TooLarge(u64),
+}
+
+#[derive(Default)]
+struct Summary {
+    new: usize,
+    changed: usize,
+    unchanged: usize,
+    removed: usize,
+    pages: usize,
+    passages: usize,
+    tags: usize,
+    failed: usize,
+    skipped: BTreeMap<String, Vec<String>>,
+    /// Time spent extracting, segmenting and tagging, summed over threads.
+    process_time: Duration,
+    /// Time spent handing documents to the index writer.
+    write_time: Duration,
+    /// Bytes of page text produced.
+    text_bytes: usize,
+}
+
+pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
+    let started = Instant::now();
+    if a.rebuild {
+        IndexStore::remove(&g.index)?;
+    }
+    let limits = Limits {
+        time_budget: Duration::from_secs(a.timeout.max(1)),
+        ..Limits::default()
+    };
+    let pipeline = super::pipeline(g, limits)?;
+    let store = IndexStore::open_or_create(&g.index)?;
+    let threads = a
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let mut writer = store.writer(64 << 20, 1)?;
+    let catalogue = store.catalogue()?;
+
+    let (files, walk_errors) = ingest::walk(&a.paths, Some(&g.index));
+    let mut failures = walk_errors.len();
+    for e in &walk_errors {
+        warn(e);
+    }
+    let mut summary = Summary::default();
+
+    // Files whose record matches size and mtime are unchanged: a stat, no read.
+    // Files whose size is the same but mtime differs are hashed: same hash, no parse.
+    let mut todo: Vec<(WalkEntry, Option<String>)> = Vec::new();
+    for f in &files {
+        match catalogue.get(&f.key) {
+            Some(r) if r.size == f.size && r.mtime_ns == f.mtime_ns => summary.unchanged += 1,
+            Some(r) if r.size == f.size => todo.push((f.clone(), Some(r.doc.clone()))),
+            Some(_) => todo.push((f.clone(), Some(String::new()))),
+            None => todo.push((f.clone(), None)),
+        }
+    }
+    let progress = Progress::new(todo.len() as u64, g.quiet);
+
+    // Files in the catalogue below the given roots that are gone from disk are removed.
+    let roots: Vec<String> = a
+        .paths
+        .iter()
+        .filter_map(|p| p.canonicalize().ok())
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    let seen: HashSet<&str> = files.iter().map(|f| f.key.as_str()).collect();
+    for key in catalogue.keys() {
+        let below = roots
+            .iter()
+            .any(|r| key == r || key.starts_with(&format!("{}/", r.trim_end_matches('/'))));
+        if below && !seen.contains(key.as_str()) {
+            writer.remove(key);
+            summary.removed += 1;
+        }
+    }
+
+    let max_bytes = a.max_file_mib.saturating_mul(1 << 20);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Usage(format!("--threads {threads}: {e}")))?;
+    let (tx, rx) = sync_channel::<(WalkEntry, bool, Outcome)>(threads * 2);
+    let progress_ref = &progress;
+    let mut write_error: Option<Error> = None;
+    std::thread::scope(|scope| {
+        let pipeline = &pipeline;
+        let todo = &todo;
+        scope.spawn(move || {
+            pool.install(|| {
+                use rayon::prelude::*;
+                todo.par_iter().for_each_with(tx, |tx, (entry, old_hash)| {
+                    progress_ref.current(&entry.display());
+                    let outcome = process(pipeline, entry, old_hash.as_deref(), max_bytes);
+                    // The receiver only goes away on a fatal write error.
+                    let _ = tx.send((entry.clone(), old_hash.is_some(), outcome));
+                });
+            });
+        });
+        let mut since_commit = 0usize;
+        let mut last_commit = Instant::now();
+        for (entry, changed, outcome) in rx {
+            if write_error.is_some() {
+                continue; // drain, so the workers finish
+            }
+            let path = entry.display();
+            progress.file_done(
+                match &outcome {
+                    Outcome::Done(p, _) => p.document.pages.len() as u64,
+                    _ => 0,
+                },
+                matches!(&outcome, Outcome::Failed(e) if !e.is_skip())
+                    || matches!(&outcome, Outcome::Unreadable(_)),
+            );
+            match outcome {
+                Outcome::Touched(doc) => {
+                    if let Some(old) = catalogue.get(&entry.key) {
+                        let record = FileRecord {
+                            mtime_ns: entry.mtime_ns,
+                            doc,
+                            ..old.clone()
+                        };
+                        if let Err(e) = writer.update_record(&record) {
+                            write_error = Some(e.into());
+                            continue;
+                        }
+                    }
+                    summary.unchanged += 1;
+                    since_commit += 1;
+                }
+                Outcome::Done(p, spent) => {
+                    summary.process_time += spent;
+                    summary.text_bytes += p
+                        .document
+                        .pages
+                        .iter()
+                        .map(|pg| pg.text.len())
+                        .sum::<usize>();
+                    let write_started = Instant::now();
+                    for w in &p.document.warnings {
+                        progress.warn(format!("{path}: warning: {w}"));
+                    }
+                    let record = FileRecord {
+                        key: entry.key.clone(),
+                        path: path.clone(),
+                        doc: p.document.hash.clone(),
+                        size: entry.size,
+                        mtime_ns: entry.mtime_ns,
+                        pages: p.document.pages.len() as u64,
+                        passages: p.passages.len() as u64,
+                        title: String::new(),
+                        format: String::new(),
+                        kind: String::new(),
+                    };
+                    if let Err(e) = writer.replace(
+                        &record,
+                        &p.document,
+                        &p.meta,
+                        &p.passages,
+                        pipeline.tagger.version(),
+                    ) {
+                        write_error = Some(e.into());
+                        continue;
+                    }
+                    summary.write_time += write_started.elapsed();
+                    summary.pages += p.document.pages.len();
+                    summary.passages += p.passages.len();
+                    summary.tags += p
+                        .passages
+                        .iter()
+                        .map(|tp| tp.tagging.tags.len())
+                        .sum::<usize>();
+                    if changed {
+                        summary.changed += 1;
+                    } else {
+                        summary.new += 1;
+                    }
+                    since_commit += 1;
+                }
+                Outcome::Failed(DocError::Unsupported(reason)) => {
+                    if changed {
+                        writer.remove(&entry.key);
+                    }
+                    summary.skipped.entry(reason).or_default().push(path);
+                }
+                Outcome::Failed(e) => {
+                    if changed {
+                        writer.remove(&entry.key);
+                    }
+                    progress.warn(format!("{path}: {e}"));
+                    failures += 1;
+                }
+                Outcome::Unreadable(msg) => {
+                    progress.warn(format!("{path}: {msg}"));
+                    failures += 1;
+                }
+                Outcome::TooLarge(size) => {
+                    summary
+                        .skipped
+                        .entry(format!(
+                            "larger than --max-file-mib {} ({} MiB)",
+                            a.max_file_mib,
+                            size >> 20
+                        ))
+                        .or_default()
+                        .push(path);
+                }
+            }
+            if since_commit >= a.commit_every.max(1) || last_commit.elapsed() >= COMMIT_EVERY {
+                if let Err(e) = writer.commit() {
+                    write_error = Some(e.into());
+                }
+                since_commit = 0;
+                last_commit = Instant::now();
+            }
+        }
+    });
+    if let Some(e) = write_error {
+        return Err(e);
+    }
+    progress.finish();
+    writer.finish()?;
+    summary.failed = failures;
+
+    if !g.quiet {
+        for (reason, paths) in &summary.skipped {
+            let examples: Vec<&str> = paths.iter().take(3).map(String::as_str).collect();
+            let more = if paths.len() > 3 {
+                format!(" and {} more", paths.len() - 3)
+            } else {
+                String::new()
+            };
+            eprintln!(
+                "redflag: skipped {} file(s), {reason}: {}{more}",
+                paths.len(),
+                examples.join(", ")
+            );
+        }
+        let skipped: usize = summary.skipped.values().map(Vec::len).sum();
+        eprintln!(
+            "redflag index: {} files ({} new, {} changed, {} unchanged, {} removed, {} skipped, {} failed), {} pages, {} passages, {} tags, in {:.1}s -> {}",
+            files.len(),
+            summary.new,
+            summary.changed,
+            summary.unchanged,
+            summary.removed,
+            skipped,
+            summary.failed,
+            summary.pages,
+            summary.passages,
+            summary.tags,
+            started.elapsed().as_secs_f64(),
+            display_dir(&g.index),
+        );
+    }
+    if a.timings {
+        let wall = started.elapsed().as_secs_f64();
+        let cpu = summary.process_time.as_secs_f64().max(1e-9);
+        eprintln!(
+            "redflag index timings: wall {wall:.2}s, {threads} threads; processing (extract+segment+tag) {:.2}s CPU = {:.0} pages/s per thread, {:.1} MB/s of text per thread; writer {:.2}s; end to end {:.0} pages/s, {:.0} passages/s",
+            cpu,
+            summary.pages as f64 / cpu,
+            summary.text_bytes as f64 / 1e6 / cpu,
+            summary.write_time.as_secs_f64(),
+            summary.pages as f64 / wall.max(1e-9),
+            summary.passages as f64 / wall.max(1e-9),
+        );
+    }
+    Ok(if failures > 0 {
+        ExitCode::Error
+    } else {
+        ExitCode::Success
+    })
+}
+
+fn process(
+    pipeline: &Pipeline,
+    entry: &WalkEntry,
+    old_hash: Option<&str>,
+    max_bytes: u64,
+) -> Outcome {
+    if entry.size > max_bytes {
+        return Outcome::TooLarge(entry.size);
+    }
+    let bytes = match std::fs::read(&entry.path) {
+        Ok(b) => b,
+        Err(e) => {
+            return Outcome::Unreadable(match Error::io(&entry.path, &e) {
+                Error::Io { message, .. } => message,
+                other => other.to_string(),
+            })
+        }
+    };
+    if let Some(old) = old_hash.filter(|h| !h.is_empty()) {
+        let hash = ingest::hash(&bytes);
+        if hash == old {
+            return Outcome::Touched(hash);
+        }
+    }
+    let started = Instant::now();
+    match pipeline.process(&entry.display(), entry.ext().as_deref(), &bytes) {
+        Ok(p) => Outcome::Done(Box::new(p), started.elapsed()),
+        Err(e) => Outcome::Failed(e),
+    }
+}
+
+fn display_dir(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+/// Progress on a terminal (stderr): files and pages done, pages per second, current file,
+/// ETA, failures so far. Hidden when stderr is not a terminal or with `--quiet`.
+struct Progress {
+    bar: indicatif::ProgressBar,
+    pages: std::sync::atomic::AtomicU64,
+    failed: std::sync::atomic::AtomicU64,
+    started: Instant,
+}
+
+impl Progress {
+    fn new(files: u64, quiet: bool) -> Progress {
+        use std::io::IsTerminal;
+        let bar = if quiet || !std::io::stderr().is_terminal() {
+            indicatif::ProgressBar::hidden()
+        } else {
+            let b = indicatif::ProgressBar::new(files);
+            b.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{elapsed_precise} [{bar:30}] {pos}/{len} files, ETA {eta}  {msg}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            );
+            b.enable_steady_tick(Duration::from_millis(200));
+            b
+        };
+        Progress {
+            bar,
+            pages: Default::default(),
+            failed: Default::default(),
+            started: Instant::now(),
+        }
+    }
+
+    fn current(&self, path: &str) {
+        if self.bar.is_hidden() {
+            return;
+        }
+        let pages = self.pages.load(std::sync::atomic::Ordering::Relaxed);
+        let rate = pages as f64 / self.started.elapsed().as_secs_f64().max(0.001);
+        let failed = self.failed.load(std::sync::atomic::Ordering::Relaxed);
+        let name: String = path
+            .chars()
+            .rev()
+            .take(40)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        self.bar.set_message(format!(
+            "{pages} pages ({rate:.0}/s), {failed} failed  {name}"
+        ));
+    }
+
+    fn file_done(&self, pages: u64, failed: bool) {
+        self.pages
+            .fetch_add(pages, std::sync::atomic::Ordering::Relaxed);
+        if failed {
+            self.failed
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        self.bar.inc(1);
+    }
+
+    /// Prints a line without tearing the bar.
+    fn warn(&self, msg: String) {
+        self.bar.suspend(|| warn(msg));
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}

@@ -1,0 +1,149 @@
+//! Running the subcommands: the only place that opens files, writes the index or prints.
+//!
+//! [`run`] dispatches one parsed [`Cli`] to its command module and returns the
+//! [`ExitCode`]. Every command ends with a one-line summary on stderr (unless `--quiet`),
+//! and reports each bad file on its own line as `redflag: PATH: reason` while the batch
+//! goes on.
+
+mod export;
+mod extract;
+mod index;
+mod output;
+mod search;
+mod stats;
+mod tag;
+
+use crate::cli::{Cli, ColorChoice, Command, FilterArgs};
+use crate::codebook::{self, Codebook, Source};
+use crate::error::Error;
+use crate::exit_codes::ExitCode;
+use crate::extract::Limits;
+use crate::index::Filters;
+use crate::model::Modality;
+use crate::pipeline::Pipeline;
+use crate::segment::Segmenter;
+use crate::tag::Tagger;
+use std::io::IsTerminal;
+use std::path::Path;
+
+/// Runs one command. Errors that stop the command are returned; per-file errors are
+/// printed as they happen and reflected in the exit code.
+pub fn run(cli: Cli) -> Result<ExitCode, Error> {
+    let g = &cli.global;
+    match &cli.command {
+        Command::Index(a) => index::run(g, a),
+        Command::Search(a) => search::run(g, a),
+        Command::Tag(a) => tag::run(g, a),
+        Command::Extract(a) => extract::run(g, a),
+        Command::Export(a) => export::run(g, a),
+        Command::Stats(a) => stats::run(g, a),
+    }
+}
+
+/// Prints one diagnostic line to stderr.
+pub(crate) fn warn(msg: impl std::fmt::Display) {
+    eprintln!("redflag: {msg}");
+}
+
+/// Whether to colour stdout.
+pub(crate) fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
+    }
+}
+
+/// Reads the dictionaries: the built-in ones, or every `.toml` file of `dir`.
+pub(crate) fn load_codebook(dir: Option<&Path>) -> Result<Codebook, Error> {
+    let sources = match dir {
+        None => codebook::embedded(),
+        Some(dir) => {
+            let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, &e))?;
+            let mut paths: Vec<_> = entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+                .collect();
+            paths.sort();
+            if paths.is_empty() {
+                return Err(Error::Usage(format!(
+                    "{}: no dictionary (.toml) files in this folder",
+                    dir.display()
+                )));
+            }
+            let mut sources = Vec::with_capacity(paths.len());
+            for p in paths {
+                let text = std::fs::read_to_string(&p).map_err(|e| Error::io(&p, &e))?;
+                sources.push(Source {
+                    name: p
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                    text,
+                });
+            }
+            sources
+        }
+    };
+    Ok(Codebook::from_sources(&sources)?)
+}
+
+/// Builds the extract → segment → tag pipeline from the global options.
+pub(crate) fn pipeline(g: &crate::cli::Global, limits: Limits) -> Result<Pipeline, Error> {
+    let codebook = load_codebook(g.dictionaries.as_deref())?;
+    let tagger = Tagger::new(&codebook)?;
+    Ok(Pipeline {
+        tagger,
+        segmenter: Segmenter::default(),
+        limits,
+    })
+}
+
+/// Validates filter arguments into index filters.
+pub(crate) fn filters(a: &FilterArgs) -> Result<Filters, Error> {
+    let mut modalities = Vec::new();
+    for m in &a.modalities {
+        modalities.push(Modality::parse(m).ok_or_else(|| {
+            Error::Usage(format!(
+                "--modality {m}: unknown modality; one of asserted, alleged, established, denied, negated, hypothetical"
+            ))
+        })?);
+    }
+    for t in &a.tags {
+        if t.is_empty() || t.chars().any(char::is_whitespace) {
+            return Err(Error::Usage(format!(
+                "--tag {t:?}: a category id has no spaces (e.g. bribery)"
+            )));
+        }
+    }
+    Ok(Filters {
+        tags: a.tags.clone(),
+        modalities,
+        tagged_only: a.tagged,
+    })
+}
+
+/// Opens `path` for writing, or stdout for `None` / `-`.
+pub(crate) fn output(path: Option<&Path>) -> Result<Box<dyn std::io::Write>, Error> {
+    match path {
+        None => Ok(Box::new(std::io::BufWriter::new(std::io::stdout().lock()))),
+        Some(p) if p.as_os_str() == "-" => {
+            Ok(Box::new(std::io::BufWriter::new(std::io::stdout().lock())))
+        }
+        Some(p) => {
+            let f = std::fs::File::create(p).map_err(|e| Error::io(p, &e))?;
+            Ok(Box::new(std::io::BufWriter::new(f)))
+        }
+    }
+}
+
+/// Turns a write error into an [`Error`]; a closed pipe (`| head`) is not an error.
+pub(crate) fn write_err(path: Option<&Path>, e: std::io::Error) -> Option<Error> {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        return None;
+    }
+    Some(Error::io(path.unwrap_or(Path::new("<stdout>")), &e))
+}

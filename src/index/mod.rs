@@ -1,0 +1,450 @@
+//! The index: the only module that touches tantivy.
+//!
+//! An index folder (`./.redflag/` by default) holds a tantivy index and `redflag.json`, which
+//! records [`SCHEMA_VERSION`]. Each passage is one tantivy document carrying everything search
+//! and export need to cite and highlight without reopening the source files (path, page,
+//! passage number, byte range, text, tags with rules and spans, entities). Each indexed file
+//! also has one *file record* (path key, hash, size, mtime): the catalogue that makes
+//! re-indexing incremental. A file's passages and its record are always replaced together in
+//! one commit, so an interrupted run leaves every file either fully indexed or not at all.
+
+mod query;
+mod schema;
+mod search;
+
+pub use query::QueryError;
+pub use search::{Facets, Filters, Hit, SearchRequest, SearchResult, SortOrder};
+
+use crate::model::{Document, Passage, Tagging};
+use schema::{Fields, REC_FILE, REC_PASSAGE};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use tantivy::collector::DocSetCollector;
+use tantivy::query::{BooleanQuery, Occur, TermQuery};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+/// Version of the on-disk index layout; a change to the schema bumps it.
+pub const SCHEMA_VERSION: u32 = 1;
+const VERSION_FILE: &str = "redflag.json";
+
+/// Errors of the index layer.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// No index at this place.
+    #[error("no index at {0} (run `redflag index PATH` first, or give --index DIR)")]
+    Missing(PathBuf),
+    /// The index was written by another schema version.
+    #[error("index at {path} has schema version {found}, this redflag reads version {expected}: re-create it with `redflag index --rebuild PATH`")]
+    Version {
+        /// Index folder.
+        path: PathBuf,
+        /// Version found on disk.
+        found: String,
+        /// Version this build reads.
+        expected: u32,
+    },
+    /// Another process holds the writer lock.
+    #[error("index at {0} is being written by another redflag process; wait for it to finish")]
+    Locked(PathBuf),
+    /// A query the user typed is wrong.
+    #[error(transparent)]
+    Query(#[from] QueryError),
+    /// The index folder cannot be used (permissions, disk full, ...).
+    #[error("index at {path}: {message}")]
+    Io {
+        /// Index folder.
+        path: PathBuf,
+        /// What the system said.
+        message: String,
+    },
+    /// A tantivy failure (corrupt index, internal error).
+    #[error("index at {path}: {source}")]
+    Tantivy {
+        /// Index folder.
+        path: PathBuf,
+        /// The underlying error.
+        source: tantivy::TantivyError,
+    },
+}
+
+/// What the catalogue knows of an indexed file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileRecord {
+    /// Canonical absolute path.
+    pub key: String,
+    /// Path for display and citations.
+    pub path: String,
+    /// Hex BLAKE3 of the bytes.
+    pub doc: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time (ns since the epoch).
+    pub mtime_ns: u64,
+    /// Number of pages.
+    pub pages: u64,
+    /// Number of passages.
+    pub passages: u64,
+    /// Title (empty when none).
+    pub title: String,
+    /// File format.
+    pub format: String,
+    /// Document kind.
+    pub kind: String,
+}
+
+/// A passage with its tags, ready to index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaggedPassage {
+    /// The passage.
+    pub passage: Passage,
+    /// Its tags and entities.
+    pub tagging: Tagging,
+    /// Its language (see [`crate::classify::language`]).
+    pub lang: String,
+}
+
+/// Document-level metadata stored with every passage.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DocMeta {
+    /// `court`, `report`, `press`, `other`.
+    pub kind: String,
+    /// The document's year, when known.
+    pub year: Option<u16>,
+}
+
+/// An open index folder.
+pub struct IndexStore {
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    dir: PathBuf,
+}
+
+impl std::fmt::Debug for IndexStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IndexStore")
+            .field("dir", &self.dir)
+            .finish()
+    }
+}
+
+impl IndexStore {
+    /// Opens an existing index.
+    pub fn open(dir: &Path) -> Result<IndexStore, IndexError> {
+        if !dir.join(VERSION_FILE).exists() || !dir.join("meta.json").exists() {
+            return Err(IndexError::Missing(dir.to_path_buf()));
+        }
+        check_version(dir)?;
+        let index = Index::open_in_dir(dir).map_err(|e| tantivy_err(dir, e))?;
+        Self::from_index(index, dir)
+    }
+
+    /// Opens the index, creating the folder and an empty index when there is none.
+    pub fn open_or_create(dir: &Path) -> Result<IndexStore, IndexError> {
+        if dir.join(VERSION_FILE).exists() && dir.join("meta.json").exists() {
+            return Self::open(dir);
+        }
+        if dir.exists() && !dir.is_dir() {
+            return Err(IndexError::Io {
+                path: dir.to_path_buf(),
+                message: "exists and is not a folder; give --index a folder".into(),
+            });
+        }
+        std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
+        if dir.join("meta.json").exists() {
+            // A tantivy index without our version file: not ours, or from a crash at creation.
+            return Err(IndexError::Version {
+                path: dir.to_path_buf(),
+                found: "unknown".into(),
+                expected: SCHEMA_VERSION,
+            });
+        }
+        let (schema, _) = schema::build();
+        let index = Index::create_in_dir(dir, schema).map_err(|e| tantivy_err(dir, e))?;
+        write_version(dir)?;
+        Self::from_index(index, dir)
+    }
+
+    /// Deletes the index folder's contents (for `--rebuild`); only files redflag writes.
+    pub fn remove(dir: &Path) -> Result<(), IndexError> {
+        if !dir.exists() {
+            return Ok(());
+        }
+        if !dir.join(VERSION_FILE).exists() && !dir.join("meta.json").exists() {
+            return Err(IndexError::Io {
+                path: dir.to_path_buf(),
+                message: "refusing to delete a folder that is not a redflag index".into(),
+            });
+        }
+        std::fs::remove_dir_all(dir).map_err(|e| io_err(dir, e))
+    }
+
+    fn from_index(mut index: Index, dir: &Path) -> Result<IndexStore, IndexError> {
+        let (_, fields) = schema::build();
+        schema::register_tokenizers(&index);
+        index.set_default_multithread_executor().ok();
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(|e| tantivy_err(dir, e))?;
+        Ok(IndexStore {
+            index,
+            reader,
+            fields,
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    /// The index folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Every file record, by key.
+    pub fn catalogue(&self) -> Result<HashMap<String, FileRecord>, IndexError> {
+        self.reader
+            .reload()
+            .map_err(|e| tantivy_err(&self.dir, e))?;
+        let searcher = self.reader.searcher();
+        let q = TermQuery::new(
+            Term::from_field_text(self.fields.rec, REC_FILE),
+            IndexRecordOption::Basic,
+        );
+        let addrs = searcher
+            .search(&q, &DocSetCollector)
+            .map_err(|e| tantivy_err(&self.dir, e))?;
+        let f = &self.fields;
+        let mut out = HashMap::with_capacity(addrs.len());
+        for addr in addrs {
+            let d: TantivyDocument = searcher.doc(addr).map_err(|e| tantivy_err(&self.dir, e))?;
+            let s = |field| {
+                d.get_first(field)
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            };
+            let n = |field| d.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0);
+            let rec = FileRecord {
+                key: s(f.key),
+                path: s(f.path),
+                doc: s(f.doc),
+                size: n(f.size),
+                mtime_ns: n(f.mtime),
+                pages: n(f.pages),
+                passages: n(f.passages),
+                title: s(f.title),
+                format: s(f.format),
+                kind: s(f.kind),
+            };
+            out.insert(rec.key.clone(), rec);
+        }
+        Ok(out)
+    }
+
+    /// Opens the single writer. Fails with [`IndexError::Locked`] when another process writes.
+    pub fn writer(&self, memory_bytes: usize, threads: usize) -> Result<Writer, IndexError> {
+        let writer = self
+            .index
+            .writer_with_num_threads(threads.clamp(1, 8), memory_bytes.max(15_000_000 * threads))
+            .map_err(|e| match e {
+                tantivy::TantivyError::LockFailure(..) => IndexError::Locked(self.dir.clone()),
+                e => tantivy_err(&self.dir, e),
+            })?;
+        Ok(Writer {
+            writer,
+            fields: self.fields.clone(),
+            dir: self.dir.clone(),
+        })
+    }
+}
+
+/// The index writer: replaces and removes files, commits at checkpoints.
+pub struct Writer {
+    writer: IndexWriter,
+    fields: Fields,
+    dir: PathBuf,
+}
+
+impl Writer {
+    /// Replaces everything indexed for `record.key` with this document's passages and record.
+    pub fn replace(
+        &mut self,
+        record: &FileRecord,
+        document: &Document,
+        meta: &DocMeta,
+        passages: &[TaggedPassage],
+        dict_version: &str,
+    ) -> Result<(), IndexError> {
+        self.remove(&record.key);
+        let f = &self.fields;
+        let title = document.title.clone().unwrap_or_default();
+        for tp in passages {
+            let p = &tp.passage;
+            let mut d = TantivyDocument::default();
+            d.add_text(f.rec, REC_PASSAGE);
+            d.add_text(f.key, &record.key);
+            d.add_text(f.doc, &document.hash);
+            d.add_text(f.path, &record.path);
+            d.add_text(f.title, &title);
+            d.add_text(f.format, document.kind.as_str());
+            d.add_text(f.kind, &meta.kind);
+            d.add_text(f.lang, &tp.lang);
+            if let Some(y) = meta.year {
+                d.add_u64(f.year, y as u64);
+            }
+            d.add_u64(f.page, p.page as u64);
+            d.add_u64(f.passage, p.ordinal as u64);
+            d.add_u64(f.start, p.range.0 as u64);
+            d.add_u64(f.end, p.range.1 as u64);
+            d.add_text(f.text, &p.text);
+            d.add_text(f.text_exact, &p.text);
+            for t in &tp.tagging.tags {
+                d.add_text(f.tag, &t.category);
+                d.add_text(f.modality, t.modality.as_str());
+                d.add_text(f.tagmod, format!("{}/{}", t.category, t.modality));
+            }
+            d.add_text(f.tags_json, to_json(&tp.tagging.tags));
+            d.add_text(f.entities_json, to_json(&tp.tagging.entities));
+            d.add_text(f.offsets_json, to_json(&p.offset_map));
+            d.add_text(f.dict_version, dict_version);
+            self.writer
+                .add_document(d)
+                .map_err(|e| tantivy_err(&self.dir, e))?;
+        }
+        let record = FileRecord {
+            title,
+            format: document.kind.as_str().to_owned(),
+            kind: meta.kind.clone(),
+            ..record.clone()
+        };
+        self.add_record(&record)
+    }
+
+    /// Replaces only the file record (the file was touched but its bytes are the same).
+    pub fn update_record(&mut self, record: &FileRecord) -> Result<(), IndexError> {
+        let q = BooleanQuery::new(vec![
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(self.fields.rec, REC_FILE),
+                    IndexRecordOption::Basic,
+                )) as Box<dyn tantivy::query::Query>,
+            ),
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(self.fields.key, &record.key),
+                    IndexRecordOption::Basic,
+                )),
+            ),
+        ]);
+        self.writer
+            .delete_query(Box::new(q))
+            .map_err(|e| tantivy_err(&self.dir, e))?;
+        self.add_record(record)
+    }
+
+    fn add_record(&mut self, record: &FileRecord) -> Result<(), IndexError> {
+        let f = &self.fields;
+        let mut d = TantivyDocument::default();
+        d.add_text(f.rec, REC_FILE);
+        d.add_text(f.key, &record.key);
+        d.add_text(f.doc, &record.doc);
+        d.add_text(f.path, &record.path);
+        d.add_text(f.title, &record.title);
+        d.add_text(f.format, &record.format);
+        d.add_text(f.kind, &record.kind);
+        d.add_u64(f.size, record.size);
+        d.add_u64(f.mtime, record.mtime_ns);
+        d.add_u64(f.pages, record.pages);
+        d.add_u64(f.passages, record.passages);
+        self.writer
+            .add_document(d)
+            .map_err(|e| tantivy_err(&self.dir, e))?;
+        Ok(())
+    }
+
+    /// Removes a file (its passages and its record).
+    pub fn remove(&mut self, key: &str) {
+        self.writer
+            .delete_term(Term::from_field_text(self.fields.key, key));
+    }
+
+    /// Makes everything so far durable.
+    pub fn commit(&mut self) -> Result<(), IndexError> {
+        self.writer
+            .commit()
+            .map_err(|e| tantivy_err(&self.dir, e))?;
+        Ok(())
+    }
+
+    /// Commits and waits for background merges to finish.
+    pub fn finish(mut self) -> Result<(), IndexError> {
+        self.commit()?;
+        self.writer
+            .wait_merging_threads()
+            .map_err(|e| tantivy_err(&self.dir, e))
+    }
+}
+
+/// Checks a query without an index on disk (for fuzzing and for validating query lists).
+pub fn validate_query(q: &str) -> Result<(), QueryError> {
+    static EMPTY: std::sync::LazyLock<(Index, Fields)> = std::sync::LazyLock::new(|| {
+        let (schema, fields) = schema::build();
+        let index = Index::create_in_ram(schema);
+        schema::register_tokenizers(&index);
+        (index, fields)
+    });
+    query::parse(&EMPTY.0, &EMPTY.1, q).map(|_| ())
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
+}
+
+fn check_version(dir: &Path) -> Result<(), IndexError> {
+    let text = std::fs::read_to_string(dir.join(VERSION_FILE)).map_err(|e| io_err(dir, e))?;
+    let found = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v.get("schema_version").and_then(|n| n.as_u64()));
+    match found {
+        Some(v) if v == SCHEMA_VERSION as u64 => Ok(()),
+        other => Err(IndexError::Version {
+            path: dir.to_path_buf(),
+            found: other.map_or("unreadable".into(), |v| v.to_string()),
+            expected: SCHEMA_VERSION,
+        }),
+    }
+}
+
+fn write_version(dir: &Path) -> Result<(), IndexError> {
+    let body = serde_json::json!({
+        "schema_version": SCHEMA_VERSION,
+        "created_by": concat!("redflag ", env!("CARGO_PKG_VERSION")),
+    });
+    let tmp = dir.join(format!("{VERSION_FILE}.tmp"));
+    std::fs::write(&tmp, body.to_string() + "\n").map_err(|e| io_err(dir, e))?;
+    std::fs::rename(&tmp, dir.join(VERSION_FILE)).map_err(|e| io_err(dir, e))
+}
+
+fn io_err(dir: &Path, e: std::io::Error) -> IndexError {
+    IndexError::Io {
+        path: dir.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+fn tantivy_err(dir: &Path, e: tantivy::TantivyError) -> IndexError {
+    match e {
+        tantivy::TantivyError::LockFailure(..) => IndexError::Locked(dir.to_path_buf()),
+        tantivy::TantivyError::IoError(io) => IndexError::Io {
+            path: dir.to_path_buf(),
+            message: io.to_string(),
+        },
+        source => IndexError::Tantivy {
+            path: dir.to_path_buf(),
+            source,
+        },
+    }
+}

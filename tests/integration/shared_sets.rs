@@ -1,0 +1,114 @@
+//! The pipeline on the shared development sets: the real corpus (every file indexed or
+//! reported with a reason) and the end-to-end set (gold passages typeset into PDFs).
+
+use crate::util::{shared, TestDir};
+use std::process::Command;
+
+#[test]
+fn real_corpus_every_file_indexed_or_reported() {
+    let Some(corpus) = shared("corpus/dev") else {
+        return;
+    };
+    let t = TestDir::new();
+    let r = t.run([
+        std::ffi::OsStr::new("index"),
+        std::ffi::OsStr::new("--threads"),
+        std::ffi::OsStr::new("2"),
+        corpus.as_os_str(),
+    ]);
+    assert!(r.code() == 0 || r.code() == 2, "{}", r.stderr());
+    let err = r.stderr();
+    let summary = err
+        .lines()
+        .find(|l| l.starts_with("redflag index:"))
+        .unwrap_or_else(|| panic!("no summary:\n{err}"));
+    let files: Vec<String> = std::fs::read_dir(&corpus)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".pdf"))
+        .collect();
+    // Which files made it into the index?
+    let exported = t.run(["export"]).expect_code(0).json_lines();
+    let indexed: std::collections::HashSet<String> = exported
+        .iter()
+        .map(|j| {
+            j["path"]
+                .as_str()
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    let mut unaccounted = Vec::new();
+    for f in &files {
+        let reported = err.lines().any(|l| l.contains(f.as_str()));
+        if !indexed.contains(f) && !reported {
+            unaccounted.push(f.clone());
+        }
+    }
+    let count = |label: &str| -> usize {
+        let re = regex::Regex::new(&format!(r"(\d+) {label}")).unwrap();
+        re.captures(summary)
+            .and_then(|c| c[1].parse().ok())
+            .unwrap_or_else(|| panic!("no '{label}' in {summary}"))
+    };
+    let (new, skipped, failed) = (count("new"), count("skipped"), count("failed"));
+    assert_eq!(new + skipped + failed, files.len(), "{summary}");
+    // Files that are not in the export (failed, skipped, or without any text) are named on
+    // stderr, each on its own line with a reason.
+    assert!(
+        unaccounted.is_empty(),
+        "not indexed and not reported: {unaccounted:?}\n{err}"
+    );
+    // No panics reached the user.
+    assert!(!err.contains("internal error"), "{err}");
+    // The index opens and answers.
+    t.run(["search", "court", "--limit", "3"]).expect_code(0);
+}
+
+#[test]
+fn e2e_export_aligns_with_the_gold_passages() {
+    let Some(e2e) = shared("e2e") else { return };
+    let t = TestDir::new();
+    t.run([std::ffi::OsStr::new("index"), e2e.as_os_str()])
+        .expect_code(0);
+    let export = t.path().join("export.jsonl");
+    t.run([
+        std::ffi::OsStr::new("export"),
+        std::ffi::OsStr::new("--out"),
+        export.as_os_str(),
+    ])
+    .expect_code(0);
+    let preds = t.path().join("preds.jsonl");
+    let out = Command::new("python3")
+        .arg(e2e.join("align.py"))
+        .arg(e2e.join("manifest.jsonl"))
+        .arg(e2e.join("../gold/dev.jsonl"))
+        .arg(&export)
+        .arg(&preds)
+        .output()
+        .expect("python3");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let found: f64 = stdout
+        .split("export: ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected align.py output: {stdout}"));
+    eprintln!("e2e: {stdout}");
+    assert!(
+        found >= E2E_MIN_FOUND,
+        "gold text found {found} < {E2E_MIN_FOUND}: {stdout}"
+    );
+}
+
+/// Share of the gold passages' word 3-grams that the export must contain.
+const E2E_MIN_FOUND: f64 = 0.90;
