@@ -644,7 +644,8 @@ fn build(sources: &[Source]) -> (Codebook, Vec<CodebookError>) {
     let mut cb = Codebook::default();
     let mut ids: BTreeMap<String, String> = BTreeMap::new();
     let mut versions = Vec::new();
-    let mut rule_files: Vec<(String, String, Vec<(usize, String)>)> = Vec::new();
+    // (file, lexicon references as (line, name)) of every category, checked at the end.
+    let mut rule_files: Vec<(String, Vec<(usize, String)>)> = Vec::new();
     for src in sources {
         let mut ctx = Ctx {
             file: &src.name,
@@ -848,7 +849,7 @@ fn build(sources: &[Source]) -> (Codebook, Vec<CodebookError>) {
                 if cb.categories.iter().any(|c| c.id == id) {
                     continue;
                 }
-                rule_files.push((src.name.clone(), id.clone(), refs));
+                rule_files.push((src.name.clone(), refs));
                 cb.categories.push(Category {
                     id,
                     file: src.name.clone(),
@@ -861,7 +862,7 @@ fn build(sources: &[Source]) -> (Codebook, Vec<CodebookError>) {
             }
         }
     }
-    for (file, _, refs) in rule_files {
+    for (file, refs) in rule_files {
         for (line, name) in refs {
             if !cb.lexicons.contains_key(&name) {
                 errors.push(CodebookError {

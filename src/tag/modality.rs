@@ -21,6 +21,9 @@ use super::Hits;
 use crate::codebook::{Codebook, CueScope, Term};
 use crate::model::{Modality, Span};
 
+/// A cue's index and its byte range.
+type CueHit = (usize, (usize, usize));
+
 #[derive(Debug)]
 struct CCue {
     id: String,
@@ -125,7 +128,7 @@ impl Compiled {
         };
         let strong = passage(true);
         let weak = passage(false);
-        let mut decided: Option<(Modality, Option<(usize, (usize, usize))>)> = None;
+        let mut decided: Option<(Modality, Option<CueHit>)> = None;
         for unit in units {
             let mut local: Option<(u8, u32, usize, (usize, usize))> = None;
             for span in unit {

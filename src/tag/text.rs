@@ -83,7 +83,7 @@ impl Layout {
                     run = 0;
                 } else if spaceless(c) {
                     run += 1;
-                    if run % 4 == 0 {
+                    if run.is_multiple_of(4) {
                         word_starts.push(i as u32);
                     }
                 }

@@ -13,14 +13,35 @@ use redflag::index::{Filters, IndexStore, SortOrder};
 use std::time::Instant;
 
 const TWO_TERM: &[&str] = &[
-    "officer checkpoint", "inspector harbour", "guard crossing", "clerk registry", "official migrants",
-    "sergeant truck", "prosecutor investigation", "governor contract", "judge evidence", "chief village",
+    "officer checkpoint",
+    "inspector harbour",
+    "guard crossing",
+    "clerk registry",
+    "official migrants",
+    "sergeant truck",
+    "prosecutor investigation",
+    "governor contract",
+    "judge evidence",
+    "chief village",
 ];
 const PHRASES: &[&str] = &[
-    "\"immigration officer\"", "\"police raid\"", "\"forged passports\"", "\"blind eye\"",
-    "\"recruitment agency\"", "\"shell companies\"", "\"border market\"", "\"dry season\"",
+    "\"immigration officer\"",
+    "\"police raid\"",
+    "\"forged passports\"",
+    "\"blind eye\"",
+    "\"recruitment agency\"",
+    "\"shell companies\"",
+    "\"border market\"",
+    "\"dry season\"",
 ];
-const SINGLE: &[&str] = &["bribe", "passport", "smuggling", "detention", "kickbacks", "weather"];
+const SINGLE: &[&str] = &[
+    "bribe",
+    "passport",
+    "smuggling",
+    "detention",
+    "kickbacks",
+    "weather",
+];
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
@@ -60,7 +81,10 @@ fn main() {
         .map(|r| r.total)
         .unwrap_or(0);
     println!("index {index}: {total} passages");
-    let bribery = Filters { tags: vec!["bribery".into()], ..Filters::default() };
+    let bribery = Filters {
+        tags: vec!["bribery".into()],
+        ..Filters::default()
+    };
     let families: [(&str, &[&str], &Filters); 3] = [
         ("two terms + tag filter", TWO_TERM, &bribery),
         ("phrase", PHRASES, &Filters::default()),
