@@ -291,6 +291,9 @@ pub struct Codebook {
     pub cues: Vec<Cue>,
     /// Words that end a cue's scope ("but", "however", ...).
     pub terminators: Vec<Term>,
+    /// Words that cancel an allegation or conviction cue right after them ("did not
+    /// investigate reports of ...": the reports are not the author's allegation).
+    pub negators: Vec<Term>,
 }
 
 impl Codebook {
@@ -717,7 +720,8 @@ fn build(sources: &[Source]) -> (Codebook, Vec<CodebookError>) {
         );
         misplaced(
             &mut ctx,
-            raw.kind != RawKind::Modality && (!raw.cue.is_empty() || raw.terminators.is_some()),
+            raw.kind != RawKind::Modality
+                && (!raw.cue.is_empty() || raw.terminators.is_some() || raw.negators.is_some()),
             "cue",
         );
         // Lexicons may appear in any file kind.
@@ -793,6 +797,11 @@ fn build(sources: &[Source]) -> (Codebook, Vec<CodebookError>) {
                     let line = line_of(&src.text, "terminators");
                     let terms = ctx.terms(line, t);
                     cb.terminators.extend(terms);
+                }
+                if let Some(t) = &raw.negators {
+                    let line = line_of(&src.text, "negators");
+                    let terms = ctx.terms(line, t);
+                    cb.negators.extend(terms);
                 }
             }
             RawKind::Category => {

@@ -38,6 +38,7 @@ struct CCue {
 pub(crate) struct Compiled {
     cues: Vec<CCue>,
     terminators: Option<u32>,
+    negators: Option<u32>,
 }
 
 /// Strength of a cue's modality for one tag (lower is stronger).
@@ -66,7 +67,12 @@ impl Compiled {
             })
             .collect();
         let terminators = (!cb.terminators.is_empty()).then(|| add(&cb.terminators));
-        Compiled { cues, terminators }
+        let negators = (!cb.negators.is_empty()).then(|| add(&cb.negators));
+        Compiled {
+            cues,
+            terminators,
+            negators,
+        }
     }
 
     fn blocked(&self, hits: &Hits, from: usize, to: usize) -> bool {
@@ -113,9 +119,26 @@ impl Compiled {
         let inside = |a: (usize, usize), b: (usize, usize)| {
             b.0 <= a.0 && a.1 <= b.1 && (b.1 - b.0) > (a.1 - a.0)
         };
+        // An allegation or conviction cue right after a negator is not one ("did not
+        // investigate reports of ...", "not convicted").
+        let negated = |ci: usize, hr: (usize, usize)| {
+            let m = self.cues[ci].modality;
+            if !matches!(m, Modality::Alleged | Modality::Established) {
+                return false;
+            }
+            let Some(n) = self.negators else {
+                return false;
+            };
+            hits.of(n).iter().any(|h| {
+                (h.end as usize) <= hr.0
+                    && layout.sentence_of(h.start as usize) == layout.sentence_of(hr.0)
+                    && layout.distance((h.start as usize, h.end as usize), hr) <= 4
+            })
+        };
         let cues: Vec<(usize, (usize, usize))> = cues
             .iter()
             .filter(|(_, a)| !cues.iter().any(|(_, b)| inside(*a, *b)))
+            .filter(|(ci, hr)| !negated(*ci, *hr))
             .copied()
             .collect();
         // Passage-scope cues: strong ones (conviction, denial, negation) answer the claim
