@@ -183,13 +183,26 @@ impl Compiled {
                     }
                 }
             }
+            // An allegation in an earlier sentence carries over to a sentence without cues
+            // ("X was charged with ... He took cash ...").
+            let first = unit.iter().map(|s| s.start).min().unwrap_or(0);
+            let first_sent = layout.sentence_of(first);
+            let earlier = || {
+                cues.iter()
+                    .filter(|(ci, hr)| {
+                        self.cues[*ci].modality == Modality::Alleged
+                            && layout.sentence_of(hr.0) < first_sent
+                    })
+                    .max_by_key(|(_, hr)| hr.0)
+                    .copied()
+            };
             let pick = match (local, strong) {
                 (Some(l), Some(&(sci, shr))) if strength(self.cues[sci].modality) < l.0 => {
                     Some((sci, shr))
                 }
                 (Some(l), _) => Some((l.2, l.3)),
                 (None, Some(&s)) => Some(s),
-                (None, None) => weak.copied(),
+                (None, None) => weak.copied().or_else(earlier),
             };
             let m = pick
                 .map(|(ci, _)| self.cues[ci].modality)
