@@ -6,6 +6,7 @@ frequent as they really are); DOMAIN_RATE of the words come from the domain's vo
 (police, border, paid, smugglers, court ...), so the rules get real work. `--dense` samples the
 common words uniformly with 6% domain words: a stress test with ~8x the term hits of prose.
 Usage: gen_text.py OUT SIZE_MB [--dense]"""
+import itertools
 import random
 import sys
 
@@ -48,13 +49,9 @@ def main():
     out, size_mb = sys.argv[1], int(sys.argv[2])
     dense = "--dense" in sys.argv[3:]
     rng = random.Random(20261129)
-    weights = [1.0 / (rank + 1) for rank in range(len(COMMON))]
+    weights = [1.0 if dense else 1.0 / (rank + 1) for rank in range(len(COMMON))]
+    cum = list(itertools.accumulate(weights))
     rate = 0.06 if dense else DOMAIN_RATE
-
-    def common_word():
-        if dense:
-            return rng.choice(COMMON)
-        return rng.choices(COMMON, weights)[0]
 
     target = size_mb * 1024 * 1024
     written = 0
@@ -63,7 +60,10 @@ def main():
             sentences = []
             for _ in range(rng.randint(4, 8)):
                 n = rng.randint(10, 26)
-                words = [rng.choice(DOMAIN) if rng.random() < rate else common_word() for _ in range(n)]
+                words = rng.choices(COMMON, cum_weights=cum, k=n)
+                for i in range(n):
+                    if rng.random() < rate:
+                        words[i] = rng.choice(DOMAIN)
                 s = " ".join(words)
                 sentences.append(s[0].upper() + s[1:] + rng.choice([".", ".", ".", "?", ";"]))
             para = " ".join(sentences) + "\n\n"
