@@ -565,6 +565,35 @@ mod tests {
     }
 
     #[test]
+    fn random_unicode_never_panics() {
+        // Deterministic soup of the characters that break byte-offset code: multi-byte
+        // spaces, combining marks, Thai, Vietnamese capitals, dots and quotes next to words.
+        let palette = [
+            "bribe", " ", "\u{a0}", "\u{3000}", ".", ". ", "\u{2019}", "\"", "$", "RM", "5", ",",
+            "\u{0301}", "ส", "สินบน", "Ô", "HỐI LỘ", "police", "paid", "İ", "ß", "\u{feff}", "\n\n",
+            "No.", "Mr.", "Case No. ", "March ", "2020", "\u{1F4B0}", "-", "tip", "off", "•",
+        ];
+        let t = tagger();
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..3000 {
+            let mut s = String::new();
+            for _ in 0..(x % 40) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                s.push_str(palette[(x % palette.len() as u64) as usize]);
+            }
+            let got = t.tag(&s);
+            for tag in &got.tags {
+                for sp in &tag.spans {
+                    assert!(s.is_char_boundary(sp.start) && s.is_char_boundary(sp.end));
+                }
+            }
+            let _ = explain(&got, &s);
+        }
+    }
+
+    #[test]
     fn basic_bribery_and_trap() {
         let t = tagger();
         let got = t.tag("The customs inspector took bribes from truck drivers.");
