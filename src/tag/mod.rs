@@ -374,6 +374,9 @@ impl Tagger {
         for (cat, _) in self.cats.iter().zip(&possible).filter(|(_, p)| **p) {
             let mut vetoed = vec![false; layout.sentences.len()];
             for ex in &cat.exclusions {
+                if !Self::possible(ex, &hits) {
+                    continue;
+                }
                 let units = self.eval_rule(ex, text, &hits, &layout);
                 if every_category && !units.is_empty() {
                     fired.push((cat.id.clone(), ex.name.clone()));
@@ -388,6 +391,9 @@ impl Tagger {
             let mut rule_hits: Vec<RuleHit> = Vec::new();
             let mut cat_units: Vec<Vec<Span>> = Vec::new();
             for r in &cat.rules {
+                if !Self::possible(r, &hits) {
+                    continue;
+                }
                 let mut units = self.eval_rule(r, text, &hits, &layout);
                 units.retain(|u| u.iter().all(|s| !vetoed[layout.sentence_of(s.start)]));
                 if !r.unless.is_empty() {
