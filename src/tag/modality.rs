@@ -168,12 +168,15 @@ impl Compiled {
                         hr.1 <= sr.0 && dist <= c.window && !self.blocked(hits, hr.1, sr.0);
                     let ok_bwd =
                         hr.0 >= sr.1 && dist <= c.window && !self.blocked(hits, sr.1, hr.0);
-                    let ok = match c.scope {
-                        CueScope::Forward => ok_fwd,
-                        CueScope::Backward => ok_bwd,
-                        CueScope::Both => ok_fwd || ok_bwd,
-                        CueScope::Sentence | CueScope::Passage => true,
-                    };
+                    // A cue inside a long match (a regex over a whole clause) covers it.
+                    let within = hr.0 >= sr.0 && hr.1 <= sr.1;
+                    let ok = within
+                        || match c.scope {
+                            CueScope::Forward => ok_fwd,
+                            CueScope::Backward => ok_bwd,
+                            CueScope::Both => ok_fwd || ok_bwd,
+                            CueScope::Sentence | CueScope::Passage => true,
+                        };
                     if !ok {
                         continue;
                     }
