@@ -352,10 +352,26 @@ pub(crate) fn fold_str(s: &str) -> String {
 }
 
 /// Endings a mid-phrase `word*` expands to ("tip* off": tips off, tipped off, tipping off).
-const INFLECTIONS: &[&str] = &[
-    "", "s", "es", "e", "ed", "d", "ing", "er", "ers", "ery", "ion", "ions", "ation", "y", "ies",
-    "ied", "ying", "ment", "ments", "ped", "ping", "ted", "ting", "ly", "ive",
-];
+/// Stems ending in `e` take the short forms; a final consonant may double before -ed/-ing.
+fn inflections(stem: &str) -> Vec<String> {
+    const AFTER_E: &[&str] = &["", "s", "d", "r", "rs", "ry"];
+    const OTHER: &[&str] = &[
+        "", "s", "es", "e", "ed", "ing", "er", "ers", "ery", "ion", "ions", "ation", "y", "ies",
+        "ied", "ying", "ment", "ments", "ive",
+    ];
+    let mut out: Vec<String> = if stem.ends_with('e') {
+        AFTER_E.iter().map(|s| format!("{stem}{s}")).collect()
+    } else {
+        OTHER.iter().map(|s| format!("{stem}{s}")).collect()
+    };
+    if let Some(last) = stem.chars().last() {
+        if last.is_ascii_alphabetic() && !"aeiouwxy".contains(last) {
+            out.push(format!("{stem}{last}ed"));
+            out.push(format!("{stem}{last}ing"));
+        }
+    }
+    out
+}
 
 /// Expands term syntax: `{a,b}` alternatives (several groups allowed, no nesting), a
 /// trailing `*` (prefix: any continuation of the last word) and `word*` inside a phrase (the
@@ -419,7 +435,7 @@ pub(crate) fn expand_term(raw: &str) -> Result<Vec<Term>, String> {
         for (i, w) in full.split_whitespace().enumerate() {
             let sep = if i == 0 { "" } else { " " };
             let forms: Vec<String> = match w.strip_suffix('*') {
-                Some(stem) => INFLECTIONS.iter().map(|s| format!("{stem}{s}")).collect(),
+                Some(stem) => inflections(stem),
                 None => vec![w.to_string()],
             };
             acc = acc

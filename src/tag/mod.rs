@@ -303,6 +303,11 @@ impl Tagger {
         &self.version
     }
 
+    /// Size of the compiled automaton: (patterns, heap bytes).
+    pub fn automaton_size(&self) -> (usize, usize) {
+        (self.ac.patterns_len(), self.ac.memory_usage())
+    }
+
     /// Number of raw term hits of the single automaton pass (for benchmarks and diagnostics).
     pub fn count_term_hits(&self, text: &str) -> usize {
         self.scan(text).len()

@@ -17,8 +17,10 @@ if [ ! -s "$TEXT" ]; then
     python3 tests/bench/gen_text.py "$TEXT" "$SIZE_MB"
 fi
 echo "== throughput (release, 1 thread, all dictionaries)"
+status=0
 REDFLAG_BENCH_TEXT="$TEXT" cargo test --release --test integration bench_tag_throughput \
-    -- --ignored --nocapture --test-threads=1 2>&1 | grep -E "MB/s|passages|test result|panicked"
+    -- --ignored --nocapture --test-threads=1 2>&1 | grep -E "MB/s|patterns|compiled|test result|panicked" \
+    || status=1
 
 echo "== gold dev set (score.py)"
 GOLD=../shared/gold/dev.jsonl
@@ -26,3 +28,4 @@ PRED=target/bench/dev-predictions.jsonl
 REDFLAG_PREDICTIONS_OUT="$PRED" cargo test --release --test integration gold_dev_scores \
     -- --nocapture 2>&1 | grep -E "test result|panicked" || true
 python3 ../shared/gold/score.py "$GOLD" "$PRED"
+exit $status

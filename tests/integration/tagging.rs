@@ -268,7 +268,12 @@ fn bench_tag_throughput() {
     let mut t = None;
     let (build, _) = timed(|| t = Some(tagger()));
     let t = t.expect("tagger");
-    println!("compiled the codebook in {:.0} ms", build * 1e3);
+    let (patterns, bytes) = t.automaton_size();
+    println!(
+        "compiled the codebook in {:.0} ms: {patterns} patterns, automaton {:.1} MB",
+        build * 1e3,
+        bytes as f64 / 1e6
+    );
     for p in passages.iter().take(1000) {
         std::hint::black_box(t.tag(p));
     }
