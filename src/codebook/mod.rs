@@ -291,6 +291,9 @@ pub struct Codebook {
     pub cues: Vec<Cue>,
     /// Words that end a cue's scope ("but", "however", ...).
     pub terminators: Vec<Term>,
+    /// Words that cancel an allegation or conviction cue right after them ("did not
+    /// investigate reports of ...": the reports are not the author's allegation).
+    pub negators: Vec<Term>,
 }
 
 impl Codebook {
@@ -349,10 +352,26 @@ pub(crate) fn fold_str(s: &str) -> String {
 }
 
 /// Endings a mid-phrase `word*` expands to ("tip* off": tips off, tipped off, tipping off).
-const INFLECTIONS: &[&str] = &[
-    "", "s", "es", "e", "ed", "d", "ing", "er", "ers", "ery", "ion", "ions", "ation", "y", "ies",
-    "ied", "ying", "ment", "ments", "ped", "ping", "ted", "ting", "ly", "ive",
-];
+/// Stems ending in `e` take the short forms; a final consonant may double before -ed/-ing.
+fn inflections(stem: &str) -> Vec<String> {
+    const AFTER_E: &[&str] = &["", "s", "d", "r", "rs", "ry"];
+    const OTHER: &[&str] = &[
+        "", "s", "es", "e", "ed", "ing", "er", "ers", "ery", "ion", "ions", "ation", "y", "ies",
+        "ied", "ying", "ment", "ments", "ive",
+    ];
+    let mut out: Vec<String> = if stem.ends_with('e') {
+        AFTER_E.iter().map(|s| format!("{stem}{s}")).collect()
+    } else {
+        OTHER.iter().map(|s| format!("{stem}{s}")).collect()
+    };
+    if let Some(last) = stem.chars().last() {
+        if last.is_ascii_alphabetic() && !"aeiouwxy".contains(last) {
+            out.push(format!("{stem}{last}ed"));
+            out.push(format!("{stem}{last}ing"));
+        }
+    }
+    out
+}
 
 /// Expands term syntax: `{a,b}` alternatives (several groups allowed, no nesting), a
 /// trailing `*` (prefix: any continuation of the last word) and `word*` inside a phrase (the
@@ -416,7 +435,7 @@ pub(crate) fn expand_term(raw: &str) -> Result<Vec<Term>, String> {
         for (i, w) in full.split_whitespace().enumerate() {
             let sep = if i == 0 { "" } else { " " };
             let forms: Vec<String> = match w.strip_suffix('*') {
-                Some(stem) => INFLECTIONS.iter().map(|s| format!("{stem}{s}")).collect(),
+                Some(stem) => inflections(stem),
                 None => vec![w.to_string()],
             };
             acc = acc
@@ -644,7 +663,8 @@ fn build(sources: &[Source]) -> (Codebook, Vec<CodebookError>) {
     let mut cb = Codebook::default();
     let mut ids: BTreeMap<String, String> = BTreeMap::new();
     let mut versions = Vec::new();
-    let mut rule_files: Vec<(String, String, Vec<(usize, String)>)> = Vec::new();
+    // (file, lexicon references as (line, name)) of every category, checked at the end.
+    let mut rule_files: Vec<(String, Vec<(usize, String)>)> = Vec::new();
     for src in sources {
         let mut ctx = Ctx {
             file: &src.name,
@@ -716,7 +736,8 @@ fn build(sources: &[Source]) -> (Codebook, Vec<CodebookError>) {
         );
         misplaced(
             &mut ctx,
-            raw.kind != RawKind::Modality && (!raw.cue.is_empty() || raw.terminators.is_some()),
+            raw.kind != RawKind::Modality
+                && (!raw.cue.is_empty() || raw.terminators.is_some() || raw.negators.is_some()),
             "cue",
         );
         // Lexicons may appear in any file kind.
@@ -793,6 +814,11 @@ fn build(sources: &[Source]) -> (Codebook, Vec<CodebookError>) {
                     let terms = ctx.terms(line, t);
                     cb.terminators.extend(terms);
                 }
+                if let Some(t) = &raw.negators {
+                    let line = line_of(&src.text, "negators");
+                    let terms = ctx.terms(line, t);
+                    cb.negators.extend(terms);
+                }
             }
             RawKind::Category => {
                 let threshold = raw.threshold.unwrap_or(1.0);
@@ -848,7 +874,7 @@ fn build(sources: &[Source]) -> (Codebook, Vec<CodebookError>) {
                 if cb.categories.iter().any(|c| c.id == id) {
                     continue;
                 }
-                rule_files.push((src.name.clone(), id.clone(), refs));
+                rule_files.push((src.name.clone(), refs));
                 cb.categories.push(Category {
                     id,
                     file: src.name.clone(),
@@ -861,7 +887,7 @@ fn build(sources: &[Source]) -> (Codebook, Vec<CodebookError>) {
             }
         }
     }
-    for (file, _, refs) in rule_files {
+    for (file, refs) in rule_files {
         for (line, name) in refs {
             if !cb.lexicons.contains_key(&name) {
                 errors.push(CodebookError {

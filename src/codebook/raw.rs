@@ -79,6 +79,7 @@ pub(crate) struct RawFile {
     #[serde(default)]
     pub cue: Vec<RawCue>,
     pub terminators: Option<RawTerms>,
+    pub negators: Option<RawTerms>,
 }
 
 /// A rule (`[[rule]]`) or an exclusion (`[[exclude]]`, where `weight` is ignored).

@@ -147,9 +147,16 @@ impl Compiled {
                 out.push(ent(kind, h.start as usize, h.end as usize, None));
             }
         }
-        if self.currency.iter().any(|&s| !hits.of(s).is_empty()) {
-            for c in MONEY.captures_iter(text) {
+        let money_windows = windows(
+            text,
+            self.currency.iter().flat_map(|&s| hits.of(s).iter()),
+            48,
+            48,
+        );
+        for (ws, we) in money_windows {
+            for c in MONEY.captures_iter(&text[ws..we]) {
                 let Some(m) = c.get(0) else { continue };
+                let at = |x: usize| ws + x;
                 let (num, mult, cur) = match (c.name("n1"), c.name("n2")) {
                     (Some(n), _) => (n.as_str(), c.name("m1"), c.name("pre")),
                     (None, Some(n)) => (n.as_str(), c.name("m2"), c.name("post")),
@@ -165,11 +172,11 @@ impl Compiled {
                 }
                 let value =
                     amount(num, mult.map(|x| x.as_str()), code).map(|a| format!("{code} {a}"));
-                out.push(ent("money", m.start(), end, value));
+                out.push(ent("money", at(m.start()), at(end), value));
             }
         }
-        if !hits.of(self.months).is_empty() {
-            for c in DATE.captures_iter(text) {
+        for (ws, we) in windows(text, hits.of(self.months).iter(), 24, 24) {
+            for c in DATE.captures_iter(&text[ws..we]) {
                 let Some(m) = c.get(0) else { continue };
                 let value = if let Some(iso) = c.name("iso") {
                     Some(iso.as_str().to_string())
@@ -189,18 +196,18 @@ impl Compiled {
                         _ => None,
                     }
                 };
-                out.push(ent("date", m.start(), m.end(), value));
+                out.push(ent("date", ws + m.start(), ws + m.end(), value));
             }
         }
-        if !hits.of(self.cases).is_empty() {
-            for c in CASE.captures_iter(text) {
+        for (ws, we) in windows(text, hits.of(self.cases).iter(), 0, 64) {
+            for c in CASE.captures_iter(&text[ws..we]) {
                 let (Some(m), Some(n)) = (c.get(0), c.name("n")) else {
                     continue;
                 };
                 out.push(ent(
                     "case_number",
-                    m.start(),
-                    m.end(),
+                    ws + m.start(),
+                    ws + m.end(),
                     Some(n.as_str().into()),
                 ));
             }
@@ -221,6 +228,38 @@ impl Compiled {
         }
         kept
     }
+}
+
+/// Merged byte windows around hits, widened by `before`/`after` bytes and snapped to char
+/// boundaries, so the entity regexes read a few dozen bytes instead of the whole text.
+fn windows<'a>(
+    text: &str,
+    hits: impl Iterator<Item = &'a super::Hit>,
+    before: usize,
+    after: usize,
+) -> Vec<(usize, usize)> {
+    let mut ws: Vec<(usize, usize)> = hits
+        .map(|h| {
+            let mut s = (h.start as usize).saturating_sub(before);
+            while !text.is_char_boundary(s) {
+                s -= 1;
+            }
+            let mut e = (h.end as usize + after).min(text.len());
+            while !text.is_char_boundary(e) {
+                e += 1;
+            }
+            (s, e)
+        })
+        .collect();
+    ws.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(ws.len());
+    for w in ws {
+        match merged.last_mut() {
+            Some(last) if w.0 <= last.1 => last.1 = last.1.max(w.1),
+            _ => merged.push(w),
+        }
+    }
+    merged
 }
 
 fn month_number(m: &str) -> Option<usize> {

@@ -4,9 +4,9 @@
 //! (passage modality from the corruption tags by the taxonomy's precedence; a passage
 //! predicted with no corruption tag has modality "none").
 //!
-//! `redflag eval GOLD.jsonl` = [`parse_gold`] → tag every record's text → [`evaluate`] →
-//! print [`Report`] (its `Display` is score.py's table); [`predictions_jsonl`] writes the
-//! predictions in the scorer's input format.
+//! `redflag eval GOLD.jsonl` = [`run`] (= [`parse_gold`] → tag every record's text →
+//! [`evaluate`]) → print [`Report`] (its `Display` is score.py's table); [`predictions_jsonl`]
+//! writes the predictions in the scorer's input format.
 
 use crate::model::{Modality, Tagging};
 use serde::{Deserialize, Serialize};
@@ -218,6 +218,20 @@ pub fn evaluate(gold: &[GoldRecord], predictions: &BTreeMap<String, Tagging>) ->
     }
 }
 
+/// Tags every gold record with `tagger` and scores the result: what `redflag eval` prints.
+/// Returns the report and the taggings by id (for `--predictions` output).
+pub fn run(
+    tagger: &super::Tagger,
+    gold_jsonl: &str,
+) -> Result<(Report, BTreeMap<String, Tagging>), GoldError> {
+    let gold = parse_gold(gold_jsonl)?;
+    let preds: BTreeMap<String, Tagging> = gold
+        .iter()
+        .map(|g| (g.id.clone(), tagger.tag(&g.text)))
+        .collect();
+    Ok((evaluate(&gold, &preds), preds))
+}
+
 /// Predictions in the scorer's tag-level format, one JSON object per line.
 pub fn predictions_jsonl<'a>(items: impl IntoIterator<Item = (&'a str, &'a Tagging)>) -> String {
     let mut out = String::new();
@@ -316,5 +330,13 @@ mod tests {
         assert!((r.negative_fp_rate - 1.0).abs() < 1e-9);
         assert!((r.macro_f1 - 1.0 / 9.0).abs() < 1e-9);
         assert!(parse_gold("{not json").is_err());
+        let t = crate::tag::Tagger::new(
+            &crate::codebook::Codebook::from_sources(&crate::codebook::embedded()).unwrap(),
+        )
+        .unwrap();
+        let (r, p) = run(&t, "{\"id\":\"x\",\"text\":\"The clerk took bribes.\",\"labels\":[\"bribery\"],\"modality\":\"asserted\"}").unwrap();
+        assert_eq!(r.labels["bribery"].tp, 1);
+        assert!((r.modality_acc - 1.0).abs() < 1e-9);
+        assert!(predictions_jsonl(p.iter().map(|(k, v)| (k.as_str(), v))).contains("\"bribery\""));
     }
 }

@@ -153,33 +153,37 @@ impl Sets {
     }
 }
 
-/// Hits grouped by set.
+/// Hits grouped by set: sorted by (set, start), looked up by binary search (a passage has a
+/// handful of hits, the codebook hundreds of sets).
 pub(crate) struct Hits {
     hits: Vec<Hit>,
-    offsets: Vec<u32>,
+    /// One bit per set: was it hit at all.
+    seen: Vec<u64>,
 }
 
 impl Hits {
     fn new(mut hits: Vec<Hit>, nsets: usize) -> Hits {
         hits.sort_unstable();
         hits.dedup();
-        let mut offsets = vec![0u32; nsets + 1];
+        let mut seen = vec![0u64; nsets / 64 + 1];
         for h in &hits {
-            offsets[h.set as usize + 1] += 1;
+            seen[h.set as usize / 64] |= 1 << (h.set % 64);
         }
-        for i in 0..nsets {
-            offsets[i + 1] += offsets[i];
-        }
-        Hits { hits, offsets }
+        Hits { hits, seen }
+    }
+
+    /// Whether a set has any hit.
+    fn any(&self, set: u32) -> bool {
+        self.seen
+            .get(set as usize / 64)
+            .is_some_and(|w| w & (1 << (set % 64)) != 0)
     }
 
     /// Hits of one set, in text order.
     pub(crate) fn of(&self, set: u32) -> &[Hit] {
-        let s = set as usize;
-        match (self.offsets.get(s), self.offsets.get(s + 1)) {
-            (Some(&a), Some(&b)) => &self.hits[a as usize..b as usize],
-            _ => &[],
-        }
+        let a = self.hits.partition_point(|h| h.set < set);
+        let b = a + self.hits[a..].partition_point(|h| h.set == set);
+        &self.hits[a..b]
     }
 }
 
@@ -299,6 +303,16 @@ impl Tagger {
         &self.version
     }
 
+    /// Size of the compiled automaton: (patterns, heap bytes).
+    pub fn automaton_size(&self) -> (usize, usize) {
+        (self.ac.patterns_len(), self.ac.memory_usage())
+    }
+
+    /// Number of raw term hits of the single automaton pass (for benchmarks and diagnostics).
+    pub fn count_term_hits(&self, text: &str) -> usize {
+        self.scan(text).len()
+    }
+
     fn scan(&self, text: &str) -> Vec<Hit> {
         let folded = text::fold(text);
         let mut hits = Vec::new();
@@ -331,6 +345,12 @@ impl Tagger {
     }
 
     pub(crate) fn analyze(&self, text: &str) -> Analysis {
+        self.analyze_with(text, false)
+    }
+
+    /// `every_category`: evaluate exclusions even where no rule can fire, and record every
+    /// rule that fired (self-test).
+    pub(crate) fn analyze_with(&self, text: &str, every_category: bool) -> Analysis {
         let raw = self.scan(text);
         if raw.is_empty() {
             return Analysis {
@@ -339,14 +359,31 @@ impl Tagger {
             };
         }
         let hits = Hits::new(raw, self.nsets);
-        let layout = Layout::new(text);
         let mut tags = Vec::new();
         let mut fired = Vec::new();
-        for cat in &self.cats {
+        // Most passages hit only common words (cues, lexicon words); build the sentence layout
+        // only when some rule can fire.
+        let possible: Vec<bool> = self
+            .cats
+            .iter()
+            .map(|c| every_category || c.rules.iter().any(|r| Self::possible(r, &hits)))
+            .collect();
+        if !possible.iter().any(|&p| p) {
+            let entities = self.entities.find(text, &hits);
+            return Analysis {
+                tagging: Tagging { tags, entities },
+                fired,
+            };
+        }
+        let layout = Layout::new(text);
+        for (cat, _) in self.cats.iter().zip(&possible).filter(|(_, p)| **p) {
             let mut vetoed = vec![false; layout.sentences.len()];
             for ex in &cat.exclusions {
+                if !Self::possible(ex, &hits) {
+                    continue;
+                }
                 let units = self.eval_rule(ex, text, &hits, &layout);
-                if !units.is_empty() {
+                if every_category && !units.is_empty() {
                     fired.push((cat.id.clone(), ex.name.clone()));
                 }
                 for s in units.iter().flatten() {
@@ -359,6 +396,9 @@ impl Tagger {
             let mut rule_hits: Vec<RuleHit> = Vec::new();
             let mut cat_units: Vec<Vec<Span>> = Vec::new();
             for r in &cat.rules {
+                if !Self::possible(r, &hits) {
+                    continue;
+                }
                 let mut units = self.eval_rule(r, text, &hits, &layout);
                 units.retain(|u| u.iter().all(|s| !vetoed[layout.sentence_of(s.start)]));
                 if !r.unless.is_empty() {
@@ -382,7 +422,9 @@ impl Tagger {
                 }
                 spans.sort_unstable();
                 spans.dedup();
-                fired.push((cat.id.clone(), r.name.clone()));
+                if every_category {
+                    fired.push((cat.id.clone(), r.name.clone()));
+                }
                 rule_hits.push(RuleHit {
                     rule: r.name.clone(),
                     weight: r.weight,
@@ -419,6 +461,15 @@ impl Tagger {
         }
     }
 
+    /// Whether the rule's literals were all hit (a cheap necessary condition).
+    fn possible(r: &CRule, hits: &Hits) -> bool {
+        match &r.kind {
+            Kind::Terms(set) => hits.any(*set),
+            Kind::Regex { prefilter, .. } => hits.any(*prefilter),
+            Kind::Near { groups, .. } => groups.iter().all(|g| g.iter().any(|&s| hits.any(s))),
+        }
+    }
+
     /// Matches of one rule, each a unit of spans (a near rule's unit holds one span per group).
     fn eval_rule(&self, r: &CRule, text: &str, hits: &Hits, layout: &Layout) -> Vec<Vec<Span>> {
         match &r.kind {
@@ -428,13 +479,28 @@ impl Tagger {
                 .map(|h| vec![Span::from((h.start as usize, h.end as usize))])
                 .collect(),
             Kind::Regex { re, prefilter } => {
-                if hits.of(*prefilter).is_empty() {
-                    return Vec::new();
+                // Run only on the sentences (or, for passage scope, the text) holding a
+                // prefilter literal.
+                let mut out = Vec::new();
+                let mut last = usize::MAX;
+                for h in hits.of(*prefilter) {
+                    let (s, e) = match r.scope {
+                        Scope::Passage => (0, text.len()),
+                        Scope::Sentence => layout.sentences[layout.sentence_of(h.start as usize)],
+                    };
+                    if s == last {
+                        continue;
+                    }
+                    last = s;
+                    out.extend(
+                        re.find_iter(&text[s..e])
+                            .filter(|m| m.end() > m.start())
+                            .map(|m| vec![Span::from((s + m.start(), s + m.end()))]),
+                    );
                 }
-                re.find_iter(text)
-                    .filter(|m| m.end() > m.start())
-                    .map(|m| vec![Span::from((m.start(), m.end()))])
-                    .collect()
+                out.sort_unstable();
+                out.dedup();
+                out
             }
             Kind::Near { groups, window } => {
                 let mut out = Vec::new();
@@ -506,6 +572,65 @@ mod tests {
             "\u{0301}a",
         ] {
             let _ = t.tag(s);
+        }
+    }
+
+    #[test]
+    fn random_unicode_never_panics() {
+        // Deterministic soup of the characters that break byte-offset code: multi-byte
+        // spaces, combining marks, Thai, Vietnamese capitals, dots and quotes next to words.
+        let palette = [
+            "bribe",
+            " ",
+            "\u{a0}",
+            "\u{3000}",
+            ".",
+            ". ",
+            "\u{2019}",
+            "\"",
+            "$",
+            "RM",
+            "5",
+            ",",
+            "\u{0301}",
+            "ส",
+            "สินบน",
+            "Ô",
+            "HỐI LỘ",
+            "police",
+            "paid",
+            "İ",
+            "ß",
+            "\u{feff}",
+            "\n\n",
+            "No.",
+            "Mr.",
+            "Case No. ",
+            "March ",
+            "2020",
+            "\u{1F4B0}",
+            "-",
+            "tip",
+            "off",
+            "•",
+        ];
+        let t = tagger();
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..3000 {
+            let mut s = String::new();
+            for _ in 0..(x % 40) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                s.push_str(palette[(x % palette.len() as u64) as usize]);
+            }
+            let got = t.tag(&s);
+            for tag in &got.tags {
+                for sp in &tag.spans {
+                    assert!(s.is_char_boundary(sp.start) && s.is_char_boundary(sp.end));
+                }
+            }
+            let _ = explain(&got, &s);
         }
     }
 

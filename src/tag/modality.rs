@@ -21,6 +21,9 @@ use super::Hits;
 use crate::codebook::{Codebook, CueScope, Term};
 use crate::model::{Modality, Span};
 
+/// A cue's index and its byte range.
+type CueHit = (usize, (usize, usize));
+
 #[derive(Debug)]
 struct CCue {
     id: String,
@@ -35,6 +38,7 @@ struct CCue {
 pub(crate) struct Compiled {
     cues: Vec<CCue>,
     terminators: Option<u32>,
+    negators: Option<u32>,
 }
 
 /// Strength of a cue's modality for one tag (lower is stronger).
@@ -63,7 +67,12 @@ impl Compiled {
             })
             .collect();
         let terminators = (!cb.terminators.is_empty()).then(|| add(&cb.terminators));
-        Compiled { cues, terminators }
+        let negators = (!cb.negators.is_empty()).then(|| add(&cb.negators));
+        Compiled {
+            cues,
+            terminators,
+            negators,
+        }
     }
 
     fn blocked(&self, hits: &Hits, from: usize, to: usize) -> bool {
@@ -110,9 +119,26 @@ impl Compiled {
         let inside = |a: (usize, usize), b: (usize, usize)| {
             b.0 <= a.0 && a.1 <= b.1 && (b.1 - b.0) > (a.1 - a.0)
         };
+        // An allegation or conviction cue right after a negator is not one ("did not
+        // investigate reports of ...", "not convicted").
+        let negated = |ci: usize, hr: (usize, usize)| {
+            let m = self.cues[ci].modality;
+            if !matches!(m, Modality::Alleged | Modality::Established) {
+                return false;
+            }
+            let Some(n) = self.negators else {
+                return false;
+            };
+            hits.of(n).iter().any(|h| {
+                (h.end as usize) <= hr.0
+                    && layout.sentence_of(h.start as usize) == layout.sentence_of(hr.0)
+                    && layout.distance((h.start as usize, h.end as usize), hr) <= 4
+            })
+        };
         let cues: Vec<(usize, (usize, usize))> = cues
             .iter()
             .filter(|(_, a)| !cues.iter().any(|(_, b)| inside(*a, *b)))
+            .filter(|(ci, hr)| !negated(*ci, *hr))
             .copied()
             .collect();
         // Passage-scope cues: strong ones (conviction, denial, negation) answer the claim
@@ -125,7 +151,7 @@ impl Compiled {
         };
         let strong = passage(true);
         let weak = passage(false);
-        let mut decided: Option<(Modality, Option<(usize, (usize, usize))>)> = None;
+        let mut decided: Option<(Modality, Option<CueHit>)> = None;
         for unit in units {
             let mut local: Option<(u8, u32, usize, (usize, usize))> = None;
             for span in unit {
@@ -142,12 +168,15 @@ impl Compiled {
                         hr.1 <= sr.0 && dist <= c.window && !self.blocked(hits, hr.1, sr.0);
                     let ok_bwd =
                         hr.0 >= sr.1 && dist <= c.window && !self.blocked(hits, sr.1, hr.0);
-                    let ok = match c.scope {
-                        CueScope::Forward => ok_fwd,
-                        CueScope::Backward => ok_bwd,
-                        CueScope::Both => ok_fwd || ok_bwd,
-                        CueScope::Sentence | CueScope::Passage => true,
-                    };
+                    // A cue inside a long match (a regex over a whole clause) covers it.
+                    let within = hr.0 >= sr.0 && hr.1 <= sr.1;
+                    let ok = within
+                        || match c.scope {
+                            CueScope::Forward => ok_fwd,
+                            CueScope::Backward => ok_bwd,
+                            CueScope::Both => ok_fwd || ok_bwd,
+                            CueScope::Sentence | CueScope::Passage => true,
+                        };
                     if !ok {
                         continue;
                     }
@@ -157,13 +186,26 @@ impl Compiled {
                     }
                 }
             }
+            // An allegation in an earlier sentence carries over to a sentence without cues
+            // ("X was charged with ... He took cash ...").
+            let first = unit.iter().map(|s| s.start).min().unwrap_or(0);
+            let first_sent = layout.sentence_of(first);
+            let earlier = || {
+                cues.iter()
+                    .filter(|(ci, hr)| {
+                        self.cues[*ci].modality == Modality::Alleged
+                            && layout.sentence_of(hr.0) < first_sent
+                    })
+                    .max_by_key(|(_, hr)| hr.0)
+                    .copied()
+            };
             let pick = match (local, strong) {
                 (Some(l), Some(&(sci, shr))) if strength(self.cues[sci].modality) < l.0 => {
                     Some((sci, shr))
                 }
                 (Some(l), _) => Some((l.2, l.3)),
                 (None, Some(&s)) => Some(s),
-                (None, None) => weak.copied(),
+                (None, None) => weak.copied().or_else(earlier),
             };
             let m = pick
                 .map(|(ci, _)| self.cues[ci].modality)

@@ -36,8 +36,26 @@ pub fn run(codebook: &Codebook) -> Result<Report, CodebookError> {
     let tagger = Tagger::new(codebook)?;
     let mut report = Report::default();
     for cat in &codebook.categories {
+        let positives = cat.examples.iter().filter(|e| e.modality.is_some()).count();
+        if positives == 0 || positives == cat.examples.len() {
+            report.failures.push(Failure {
+                file: cat.file.clone(),
+                rule: "example".into(),
+                message: format!(
+                    "category {} needs at least one tagged and one `none` [[example]]",
+                    cat.id
+                ),
+            });
+        }
         for rule in cat.rules.iter().chain(&cat.exclusions) {
             let name = format!("{}:{}", cat.id, rule.id);
+            if rule.matches.is_empty() {
+                report.failures.push(Failure {
+                    file: cat.file.clone(),
+                    rule: rule.id.clone(),
+                    message: "no `match` example: show a sentence the rule tags".into(),
+                });
+            }
             for (text, want) in rule
                 .matches
                 .iter()
@@ -45,7 +63,11 @@ pub fn run(codebook: &Codebook) -> Result<Report, CodebookError> {
                 .chain(rule.no_match.iter().map(|t| (t, false)))
             {
                 report.checked += 1;
-                let got = tagger.analyze(text).fired.iter().any(|(_, r)| *r == name);
+                let got = tagger
+                    .analyze_with(text, true)
+                    .fired
+                    .iter()
+                    .any(|(_, r)| *r == name);
                 if got != want {
                     report.failures.push(Failure {
                         file: cat.file.clone(),
@@ -123,12 +145,10 @@ mod tests {
         }])
         .unwrap();
         let r = run(&cb).unwrap();
-        assert_eq!(r.failures.len(), 2, "{:?}", r.failures);
-        assert!(r.failures[0]
-            .to_string()
-            .starts_with("c.toml:r: should match"));
-        assert!(r.failures[1]
-            .to_string()
-            .contains("modality alleged expected, got asserted"));
+        let msgs: Vec<String> = r.failures.iter().map(|f| f.to_string()).collect();
+        assert_eq!(r.failures.len(), 3, "{msgs:?}");
+        assert!(msgs[0].contains("needs at least one tagged and one `none`"));
+        assert!(msgs[1].starts_with("c.toml:r: should match"));
+        assert!(msgs[2].contains("modality alleged expected, got asserted"));
     }
 }

@@ -83,7 +83,7 @@ impl Layout {
                     run = 0;
                 } else if spaceless(c) {
                     run += 1;
-                    if run % 4 == 0 {
+                    if run.is_multiple_of(4) {
                         word_starts.push(i as u32);
                     }
                 }
@@ -162,8 +162,7 @@ fn abbreviation_before(text: &str, dot: usize) -> bool {
     if word.chars().count() == 1 && word.chars().all(|c| c.is_uppercase()) {
         return true;
     }
-    let lower = word.to_lowercase();
-    ABBREVIATIONS.contains(&lower.as_str())
+    ABBREVIATIONS.iter().any(|a| a.eq_ignore_ascii_case(word))
 }
 
 #[cfg(test)]
