@@ -10,6 +10,7 @@ mod extract;
 mod index;
 mod output;
 mod search;
+mod serve;
 mod stats;
 mod tag;
 
@@ -37,6 +38,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Extract(a) => extract::run(g, a),
         Command::Export(a) => export::run(g, a),
         Command::Stats(a) => stats::run(g, a),
+        Command::Serve(a) => serve::run(g, a),
     }
 }
 
