@@ -6,6 +6,7 @@ mod export_formats;
 mod fuzz_regressions;
 mod robustness;
 mod search;
+mod serve;
 mod shared_sets;
 mod tagging;
 mod util;

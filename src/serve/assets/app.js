@@ -1,5 +1,5 @@
 // redflag serve: the page. Every piece of document text is set with textContent or
-// createTextNode, never innerHTML; links are built only from server-checked hashes.
+// createTextNode, never parsed as markup; links are built only from server-checked hashes.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
