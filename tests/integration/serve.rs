@@ -102,6 +102,23 @@ impl Server {
     }
 }
 
+impl Server {
+    /// Sends Ctrl-C (SIGINT) and returns the exit code, waiting at most 10 s.
+    fn interrupt(mut self) -> Option<i32> {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-INT", &pid]).status().unwrap();
+        assert!(sent.success());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Some(st) = self.child.try_wait().unwrap() {
+                return st.code();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -240,7 +257,7 @@ fn serve_search_returns_hits_facets_and_pages_without_caps() {
         .as_array()
         .unwrap()
         .iter()
-        .all(|h| h["year"].to_string() == year));
+        .all(|h| h["year"].as_u64().map(|y| y.to_string()) == Some(year.clone())));
     // Paging: every passage once, the total never capped.
     let n = all["total"].as_u64().unwrap() as usize;
     let mut keys = Vec::new();
@@ -444,6 +461,8 @@ fn serve_reviews_round_trip_export_and_survive_a_rebuild() {
     assert_eq!(v["total"], 1);
     assert_eq!(v["hits"][0]["key"], key.as_str());
     assert_eq!(v["hits"][0]["review"]["note"], "ask the court");
+    // Ctrl-C stops the server cleanly.
+    assert_eq!(s.interrupt(), Some(0));
 }
 
 #[test]
