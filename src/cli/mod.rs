@@ -50,6 +50,19 @@ pub struct Global {
     /// When to colour the output.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Tesseract language(s) for scanned pages: `eng`, `fra`, `eng+ara` (each needs its
+    /// language pack, e.g. `apt-get install tesseract-ocr-fra`).
+    #[arg(
+        long,
+        global = true,
+        env = "REDFLAG_OCR_LANG",
+        default_value = "eng",
+        value_name = "LANG"
+    )]
+    pub ocr_lang: String,
+    /// Do not run OCR: scanned pages stay unread (and are listed in warnings).
+    #[arg(long, global = true)]
+    pub no_ocr: bool,
 }
 
 /// Colour policy.

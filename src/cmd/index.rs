@@ -40,6 +40,8 @@ struct Summary {
     passages: usize,
     tags: usize,
     failed: usize,
+    /// Documents found inside files (ZIP members, messages, attachments).
+    derived: usize,
     skipped: BTreeMap<String, Vec<String>>,
     /// Time spent extracting, segmenting and tagging, summed over threads.
     process_time: Duration,
@@ -47,6 +49,21 @@ struct Summary {
     write_time: Duration,
     /// Bytes of page text produced.
     text_bytes: usize,
+    /// (elapsed, passages written) at every tenth of the files processed.
+    deciles: Vec<(Duration, usize)>,
+}
+
+/// Removes what was indexed from inside a file (`KEY!/...`) before the file is indexed again
+/// or removed.
+fn remove_derived(
+    writer: &mut crate::index::Writer,
+    catalogue: &std::collections::HashMap<String, FileRecord>,
+    key: &str,
+) {
+    let prefix = format!("{key}!/");
+    for k in catalogue.keys().filter(|k| k.starts_with(&prefix)) {
+        writer.remove(k);
+    }
 }
 
 pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
@@ -67,7 +84,11 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
     let mut writer = store.writer(64 << 20, 1)?;
     let catalogue = store.catalogue()?;
 
-    let (files, walk_errors) = ingest::walk(&a.paths, Some(&g.index));
+    let (mut files, walk_errors) = ingest::walk(&a.paths, Some(&g.index));
+    // the OCR cache next to the index is never a document
+    if let Ok(cache) = super::ocr_cache_dir(&g.index).canonicalize() {
+        files.retain(|f| !Path::new(&f.key).starts_with(&cache));
+    }
     let mut failures = walk_errors.len();
     for e in &walk_errors {
         warn(e);
@@ -99,7 +120,9 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
         let below = roots
             .iter()
             .any(|r| key == r || key.starts_with(&format!("{}/", r.trim_end_matches('/'))));
-        if below && !seen.contains(key.as_str()) {
+        // a document inside a file (`leak.zip!/a.pdf`) lives as long as its file
+        let file = key.split_once("!/").map_or(key.as_str(), |(f, _)| f);
+        if below && !seen.contains(key.as_str()) && !seen.contains(file) {
             writer.remove(key);
             summary.removed += 1;
         }
@@ -113,6 +136,7 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
     let (tx, rx) = sync_channel::<(WalkEntry, bool, Outcome)>(threads * 2);
     let progress_ref = &progress;
     let mut write_error: Option<Error> = None;
+    let processing_started = Instant::now();
     std::thread::scope(|scope| {
         let pipeline = &pipeline;
         let todo = &todo;
@@ -128,12 +152,19 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
             });
         });
         let mut since_commit = 0usize;
+        let mut done = 0usize;
         let mut last_commit = Instant::now();
         for (entry, changed, outcome) in rx {
             if write_error.is_some() {
                 continue; // drain, so the workers finish
             }
             let path = entry.display();
+            done += 1;
+            if todo.len() >= 10 && done % todo.len().div_ceil(10) == 0 {
+                summary
+                    .deciles
+                    .push((processing_started.elapsed(), summary.passages));
+            }
             progress.file_done(
                 match &outcome {
                     Outcome::Done(p, _) => p.document.pages.len() as u64,
@@ -182,6 +213,9 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
                         format: String::new(),
                         kind: String::new(),
                     };
+                    if changed {
+                        remove_derived(&mut writer, &catalogue, &entry.key);
+                    }
                     if let Err(e) = writer.replace(
                         &record,
                         &p.document,
@@ -190,6 +224,61 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
                         pipeline.tagger.version(),
                     ) {
                         write_error = Some(e.into());
+                        continue;
+                    }
+                    // documents inside the file: keyed by the file's key + `!/...`
+                    for d in &p.derived {
+                        let dpath = format!("{path}{}", d.suffix);
+                        match &d.outcome {
+                            Ok(dp) => {
+                                for w in &dp.document.warnings {
+                                    progress.warn(format!("{dpath}: warning: {w}"));
+                                }
+                                let record = FileRecord {
+                                    key: format!("{}{}", entry.key, d.suffix),
+                                    path: dpath,
+                                    doc: dp.document.hash.clone(),
+                                    size: d.size,
+                                    mtime_ns: entry.mtime_ns,
+                                    pages: dp.document.pages.len() as u64,
+                                    passages: dp.passages.len() as u64,
+                                    title: String::new(),
+                                    format: String::new(),
+                                    kind: String::new(),
+                                };
+                                if let Err(e) = writer.replace(
+                                    &record,
+                                    &dp.document,
+                                    &dp.meta,
+                                    &dp.passages,
+                                    pipeline.tagger.version(),
+                                ) {
+                                    write_error = Some(e.into());
+                                    break;
+                                }
+                                summary.derived += 1;
+                                summary.pages += dp.document.pages.len();
+                                summary.passages += dp.passages.len();
+                                summary.tags += dp
+                                    .passages
+                                    .iter()
+                                    .map(|tp| tp.tagging.tags.len())
+                                    .sum::<usize>();
+                            }
+                            Err(e) if e.skip => {
+                                summary
+                                    .skipped
+                                    .entry(e.message.trim_start_matches("skipped: ").to_owned())
+                                    .or_default()
+                                    .push(dpath);
+                            }
+                            Err(e) => {
+                                progress.warn(format!("{dpath}: {}", e.message));
+                                failures += 1;
+                            }
+                        }
+                    }
+                    if write_error.is_some() {
                         continue;
                     }
                     summary.write_time += write_started.elapsed();
@@ -210,12 +299,14 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
                 Outcome::Failed(DocError::Unsupported(reason)) => {
                     if changed {
                         writer.remove(&entry.key);
+                        remove_derived(&mut writer, &catalogue, &entry.key);
                     }
                     summary.skipped.entry(reason).or_default().push(path);
                 }
                 Outcome::Failed(e) => {
                     if changed {
                         writer.remove(&entry.key);
+                        remove_derived(&mut writer, &catalogue, &entry.key);
                     }
                     progress.warn(format!("{path}: {e}"));
                     failures += 1;
@@ -282,6 +373,30 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
             started.elapsed().as_secs_f64(),
             display_dir(&g.index),
         );
+        if let Some(ocr) = &pipeline.ocr {
+            use std::sync::atomic::Ordering::Relaxed;
+            let s = &ocr.stats;
+            let (read, cached, failed) = (
+                s.pages.load(Relaxed),
+                s.cached.load(Relaxed),
+                s.failed.load(Relaxed),
+            );
+            if read + cached + failed > 0 {
+                let secs = s.millis.load(Relaxed) as f64 / 1000.0;
+                let conf =
+                    s.confidence_centi.load(Relaxed) as f64 / 100.0 / (read + cached).max(1) as f64;
+                eprintln!(
+                    "redflag index: OCR: {read} pages read ({:.1}s per page), {cached} from cache, {failed} unread, mean confidence {conf:.0}",
+                    secs / read.max(1) as f64
+                );
+            }
+        }
+        if summary.derived > 0 {
+            eprintln!(
+                "redflag index: {} documents found inside files (archive members, messages, attachments)",
+                summary.derived
+            );
+        }
     }
     if a.timings {
         let wall = started.elapsed().as_secs_f64();
@@ -295,6 +410,28 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
             summary.pages as f64 / wall.max(1e-9),
             summary.passages as f64 / wall.max(1e-9),
         );
+        if summary.deciles.len() >= 10 {
+            let rate = |i: usize| {
+                let (t0, p0) = if i == 0 {
+                    (Duration::ZERO, 0)
+                } else {
+                    summary.deciles[i - 1]
+                };
+                let (t1, p1) = summary.deciles[i];
+                (p1 - p0) as f64 / (t1 - t0).as_secs_f64().max(1e-9)
+            };
+            let rates: Vec<String> = (0..10).map(|i| format!("{:.0}", rate(i))).collect();
+            eprintln!(
+                "redflag index timings: passages/s per tenth of the files: {}; last/first {:.2}",
+                rates.join(" "),
+                rate(9) / rate(0).max(1e-9)
+            );
+        }
+        if let Ok(store) = IndexStore::open(&g.index) {
+            if let Ok(n) = store.segment_count() {
+                eprintln!("redflag index timings: {n} segments after merging");
+            }
+        }
     }
     Ok(if failures > 0 {
         ExitCode::Error

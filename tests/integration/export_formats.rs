@@ -710,7 +710,6 @@ fn pdf_copies_carry_one_annotation_per_tag_and_leave_the_source_untouched() {
 /// Needs the character boxes of the layout-aware PDF extractor (branch `pdf`): the interim
 /// extractor leaves `Page::chars` empty, so annotations fall back to notes without positions.
 #[test]
-#[ignore = "needs Page::chars from the new PDF extractor (branch pdf); un-ignore after merging it"]
 fn pdf_highlights_lie_over_the_matched_words() {
     let t = TestDir::new();
     index_evidence(&t);

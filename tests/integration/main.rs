@@ -3,7 +3,9 @@
 
 mod cli;
 mod export_formats;
+mod formats;
 mod fuzz_regressions;
+mod pdf;
 mod robustness;
 mod search;
 mod serve;

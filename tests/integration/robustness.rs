@@ -154,3 +154,91 @@ fn an_index_path_that_is_a_file_is_a_clear_error() {
     assert!(r.stderr().contains("is not a folder"), "{}", r.stderr());
     assert_eq!(r.stderr().lines().count(), 1, "{}", r.stderr());
 }
+
+/// A small tmpfs, unmounted on drop.
+struct SmallDisk(std::path::PathBuf);
+
+impl SmallDisk {
+    /// Mounts a `size`-byte tmpfs at `dir`; `None` where mounting is not permitted.
+    fn mount(dir: &std::path::Path, size: &str) -> Option<SmallDisk> {
+        std::fs::create_dir_all(dir).ok()?;
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| SmallDisk(dir.to_path_buf()))
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_full_disk_is_a_clear_error_and_the_previous_index_survives() {
+    let t = TestDir::new();
+    let disk = t.path().join("disk");
+    let Some(_mounted) = SmallDisk::mount(&disk, "2m") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs as root and must be able to mount a tmpfs"
+        );
+        eprintln!("note: cannot mount a tmpfs here; disk-full test skipped");
+        return;
+    };
+    let index = disk.join("idx");
+    t.write(
+        "small/a.txt",
+        "The harbour master accepted an envelope of cash from the broker.",
+    );
+    let run = |args: &[&OsStr]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_redflag"))
+            .arg("--index")
+            .arg(&index)
+            .args(args)
+            .current_dir(t.path())
+            .output()
+            .expect("run");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = run(&[OsStr::new("index"), OsStr::new("small")]);
+    assert_eq!(code, 0, "{err}");
+    // Far more text than 2 MiB of index can hold: words that do not compress.
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    for i in 0..400 {
+        let mut body = String::new();
+        for w in 0..3000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            body.push_str(&format!("{:x} ", x >> 24));
+            if w % 120 == 119 {
+                body.push_str("\n\n");
+            }
+        }
+        t.write(&format!("c/big-{i}.txt"), body);
+    }
+    let (code, err) = run(&[
+        OsStr::new("index"),
+        OsStr::new("c"),
+        OsStr::new("--commit-every"),
+        OsStr::new("100000"),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    let last = err.lines().last().unwrap_or_default().to_owned();
+    assert!(
+        last.contains("No space left on device") || last.contains("space"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    // The previous state is intact and searchable.
+    let (code, err) = run(&[OsStr::new("search"), OsStr::new("envelope")]);
+    assert_eq!(code, 0, "{err}");
+}

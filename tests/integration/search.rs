@@ -53,6 +53,8 @@ fn stems_widen_and_quotes_keep_phrases_exact() {
     let t = fixture();
     // The stem of "bribes" matches "bribe" and "bribed".
     assert_eq!(texts(&t, &["bribes"]).len(), 2);
+    // Derivations the stemmer keeps apart are folded too: bribery → bribe.
+    assert_eq!(texts(&t, &["bribery"]).len(), 2);
     // Quoted: only the exact word form.
     let exact = texts(&t, &["\"bribed the\""]);
     assert_eq!(exact.len(), 1);
