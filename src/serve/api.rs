@@ -632,9 +632,10 @@ fn source_inner(b: &dyn Backend, doc: &str) -> Res<Reply> {
         position: None,
     })?;
     Ok(if rec.format == "pdf" {
-        // The browser's PDF viewer needs to run: no CSP on this response, only nosniff.
+        // The browser's PDF viewer refuses sandboxed documents: no policy on this response
+        // (nosniff keeps the bytes a PDF, never HTML).
         Reply::text(200, "application/pdf", bytes)
-            .with_header("Content-Security-Policy", "sandbox allow-scripts")
+            .with_header("Content-Security-Policy", "")
             .with_header("Content-Disposition", "inline")
     } else {
         // HTML and text sources are shown as text, never rendered.
@@ -760,4 +761,70 @@ fn export_pdf_inner(req: &Request, b: &dyn Backend, doc: &str) -> Res<Reply> {
         "Content-Disposition",
         format!("attachment; filename=\"annotated-{name}\""),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const H: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    fn export_with_review(fmt: Format) -> String {
+        let mut e = crate::export::tests::excerpt("a.txt", 2, 1, "paid a bribe <b>", &[(7, 12)]);
+        e.doc = H.to_owned();
+        e.range = (5, 21);
+        let mut reviews = Reviews::default();
+        reviews.apply(Entry {
+            key: PassageKey::new(H, 2, (5, 21)),
+            status: Some(Status::FalsePositive),
+            note: "not <i>ours</i>".into(),
+            at: String::new(),
+        });
+        let opts = SinkOptions {
+            reviews: review_map(&reviews),
+            ..SinkOptions::default()
+        };
+        let mut buf = Vec::new();
+        {
+            let mut sink = export::sink(fmt, Box::new(&mut buf), &opts).unwrap();
+            sink.write(&e).unwrap();
+            let mut other = e.clone();
+            other.range = (30, 40);
+            sink.write(&other).unwrap();
+            sink.finish().unwrap();
+        }
+        String::from_utf8(buf).unwrap()
+    }
+
+    #[test]
+    fn exports_carry_review_status_and_note() {
+        let csv = export_with_review(Format::Csv);
+        let mut rd = ::csv::Reader::from_reader(csv.as_bytes());
+        let rows: Vec<::csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+        assert_eq!(&rows[0][14], "false_positive");
+        assert_eq!(&rows[0][16], "not <i>ours</i>");
+        assert_eq!(&rows[1][14], "");
+        let jsonl = export_with_review(Format::Jsonl);
+        let lines: Vec<Value> = jsonl
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines[0]["review"]["status"], "false_positive");
+        assert!(lines[1].get("review").is_none());
+        let html = export_with_review(Format::Html);
+        assert!(html.contains("false positive"));
+        assert!(html.contains("not &lt;i&gt;ours&lt;/i&gt;"));
+    }
+
+    #[test]
+    fn errors_are_json_under_api_and_html_elsewhere() {
+        let r = error_reply("/api/search", 400, "bad <query>", Some(4));
+        let v: Value = serde_json::from_slice(&r.body).unwrap();
+        assert_eq!(v["position"], 5);
+        assert_eq!(v["error"], "bad <query>");
+        let r = error_reply("/nope", 404, "no <script>", None);
+        let body = String::from_utf8(r.body).unwrap();
+        assert!(body.contains("no &lt;script&gt;"));
+        assert!(r.content_type.starts_with("text/html"));
+    }
 }

@@ -263,7 +263,8 @@ fn handle(mut req: tiny_http::Request, backend: &dyn Backend) {
     {
         headers.push(("Content-Security-Policy".to_owned(), CSP.to_owned()));
     }
-    headers.extend(reply.headers);
+    // An empty policy from a handler means "none" (the browser's PDF viewer needs that).
+    headers.extend(reply.headers.into_iter().filter(|(_, v)| !v.is_empty()));
     for (k, v) in headers {
         if let Ok(h) = tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()) {
             resp.add_header(h);
