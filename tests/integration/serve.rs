@@ -345,6 +345,15 @@ fn serve_document_view_rebuilds_the_page_from_its_passages() {
         src.body,
         std::fs::read(t.path().join("col/labour-inspection-review.pdf")).unwrap()
     );
+    // The export button's annotated copy: the original bytes first, annotations appended.
+    let copy = s.get(&format!("/export/pdf/{pdf}?tag=bribery"));
+    assert_eq!(copy.status, 200, "{}", copy.text());
+    assert_eq!(copy.header("content-type"), Some("application/pdf"));
+    assert!(copy.body.starts_with(&src.body));
+    assert!(copy.body.len() > src.body.len());
+    assert!(String::from_utf8_lossy(&copy.body[src.body.len()..]).contains("/Highlight"));
+    let txt = doc_of(&all, "court-summary-case-118.txt");
+    assert_eq!(s.get(&format!("/export/pdf/{txt}")).status, 400);
     // Out-of-range pages and bad hashes.
     assert_eq!(s.get(&format!("/api/doc/{pdf}/page/0")).status, 404);
     assert_eq!(s.get(&format!("/api/doc/{pdf}/page/999")).status, 404);
