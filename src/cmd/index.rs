@@ -160,7 +160,7 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
             }
             let path = entry.display();
             done += 1;
-            if todo.len() >= 10 && done % todo.len().div_ceil(10) == 0 {
+            if todo.len() >= 10 && done.is_multiple_of(todo.len().div_ceil(10)) {
                 summary
                     .deciles
                     .push((processing_started.elapsed(), summary.passages));

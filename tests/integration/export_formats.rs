@@ -751,7 +751,7 @@ fn pdf_highlights_lie_over_the_matched_words() {
     }
     for (d, tag) in hl.iter().zip(&tags) {
         let q = nums(d, b"QuadPoints");
-        assert!(!q.is_empty() && q.len() % 8 == 0, "{q:?}");
+        assert!(!q.is_empty() && q.len().is_multiple_of(8), "{q:?}");
         let rect = nums(d, b"Rect");
         let quads: Vec<(f32, f32, f32, f32)> = q
             .chunks(8)
