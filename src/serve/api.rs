@@ -724,6 +724,84 @@ pub fn review_map(r: &Reviews) -> HashMap<String, export::ReviewNote> {
         .collect()
 }
 
+/// `GET /export/pdf`: a ZIP of annotated copies of every source PDF with tagged passages in
+/// the selection (stored, not recompressed); copies that cannot be made are listed in
+/// `problems.txt` inside the archive.
+pub fn export_pdf_zip(req: &Request, b: &dyn Backend) -> Reply {
+    finish(&req.path, export_pdf_zip_inner(req, b))
+}
+
+fn export_pdf_zip_inner(req: &Request, b: &dyn Backend) -> Res<Reply> {
+    let mut sel = selection(req)?;
+    sel.sort = SortOrder::Document;
+    let reviews = b.reviews();
+    let hits = all_hits(b.store(), &sel, &reviews)?;
+    let mut by_doc: BTreeMap<String, Vec<Hit>> = BTreeMap::new();
+    for h in hits {
+        if h.format == "pdf" && !h.tags.is_empty() {
+            by_doc.entry(h.doc.clone()).or_default().push(h);
+        }
+    }
+    if by_doc.is_empty() {
+        return Err(not_found(
+            "no tagged passage of a PDF document in this selection",
+        ));
+    }
+    let internal = |e: zip::result::ZipError| Fail {
+        status: 500,
+        message: format!("zip: {e}"),
+        position: None,
+    };
+    let mut zw = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let mut used = std::collections::HashSet::new();
+    let mut problems = Vec::new();
+    for (doc, hits) in &by_doc {
+        let rec = record_by_doc(b, doc)?;
+        match b.annotated_pdf(&rec, hits) {
+            Ok(bytes) => {
+                let base = safe_name(&rec.path);
+                let name = if used.insert(base.clone()) {
+                    base
+                } else {
+                    format!("{}-{base}", &doc[..12])
+                };
+                used.insert(name.clone());
+                zw.start_file(name, opts).map_err(internal)?;
+                std::io::Write::write_all(&mut zw, &bytes).map_err(|e| internal(e.into()))?;
+            }
+            Err(m) => problems.push(m),
+        }
+    }
+    if !problems.is_empty() {
+        zw.start_file("problems.txt", opts).map_err(internal)?;
+        std::io::Write::write_all(&mut zw, (problems.join("\n") + "\n").as_bytes())
+            .map_err(|e| internal(e.into()))?;
+    }
+    let bytes = zw.finish().map_err(internal)?.into_inner();
+    Ok(Reply::text(200, "application/zip", bytes).with_header(
+        "Content-Disposition",
+        "attachment; filename=\"redflag-annotated-pdfs.zip\"",
+    ))
+}
+
+/// A file name from an indexed path: its last component, letters, digits, `.-_` only.
+fn safe_name(path: &str) -> String {
+    let name: String = path
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or("")
+        .chars()
+        .filter(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        .collect();
+    if name.is_empty() || name.starts_with('.') {
+        "document.pdf".to_owned()
+    } else {
+        name
+    }
+}
+
 /// `GET /export/pdf/{doc}`: an annotated copy of one source PDF with the selection marked.
 pub fn export_pdf(req: &Request, b: &dyn Backend, doc: &str) -> Reply {
     finish(&req.path, export_pdf_inner(req, b, doc))
@@ -744,19 +822,7 @@ fn export_pdf_inner(req: &Request, b: &dyn Backend, doc: &str) -> Res<Reply> {
         message: m,
         position: None,
     })?;
-    let name: String = rec
-        .path
-        .rsplit(['/', '\\'])
-        .next()
-        .unwrap_or("document.pdf")
-        .chars()
-        .filter(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_'))
-        .collect();
-    let name = if name.is_empty() {
-        "document.pdf".to_owned()
-    } else {
-        name
-    };
+    let name = safe_name(&rec.path);
     Ok(Reply::text(200, "application/pdf", bytes).with_header(
         "Content-Disposition",
         format!("attachment; filename=\"annotated-{name}\""),

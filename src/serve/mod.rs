@@ -307,6 +307,7 @@ fn route(req: &Request, backend: &dyn Backend) -> Reply {
         ("POST", ["api", "review"]) => api::review(req, backend),
         (_, ["source", doc]) if get => api::source(backend, doc),
         (_, ["export", "pdf", doc]) if get => api::export_pdf(req, backend, doc),
+        (_, ["export", "pdf"]) if get => api::export_pdf_zip(req, backend),
         (_, ["export", format]) if get => api::export(req, backend, format),
         (_, ["api", ..]) | (_, ["static", ..]) | (_, ["source", ..]) | (_, ["export", ..]) => {
             let known = matches!(

@@ -352,6 +352,20 @@ fn serve_document_view_rebuilds_the_page_from_its_passages() {
     assert!(copy.body.starts_with(&src.body));
     assert!(copy.body.len() > src.body.len());
     assert!(String::from_utf8_lossy(&copy.body[src.body.len()..]).contains("/Highlight"));
+    // All annotated copies of the selection at once: a ZIP.
+    let z = s.get("/export/pdf?tag=bribery");
+    assert_eq!(z.status, 200, "{}", z.text());
+    assert_eq!(z.header("content-type"), Some("application/zip"));
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(z.body.clone())).unwrap();
+    assert_eq!(zip.len(), 1);
+    let mut member = Vec::new();
+    zip.by_index(0).unwrap().read_to_end(&mut member).unwrap();
+    assert!(member.starts_with(&src.body));
+    assert_eq!(
+        zip.by_index(0).unwrap().name(),
+        "labour-inspection-review.pdf"
+    );
+    assert_eq!(s.get("/export/pdf?tag=no_such_tag").status, 404);
     let txt = doc_of(&all, "court-summary-case-118.txt");
     assert_eq!(s.get(&format!("/export/pdf/{txt}")).status, 400);
     // Out-of-range pages and bad hashes.

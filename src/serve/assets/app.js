@@ -179,6 +179,9 @@ async function renderSearch(p) {
   for (const [fmt, label] of [["csv", "CSV"], ["html", "HTML report"], ["jsonl", "JSONL"]]) {
     ex.append(el("a", { href: "/export/" + fmt + "?" + sel.toString(), "data-export": fmt, text: label }));
   }
+  if (res.facets.document.some((d) => /\.pdf$/i.test(d.path))) {
+    ex.append(el("a", { href: "/export/pdf?" + sel.toString(), "data-export": "pdf-zip", text: "annotated PDFs (ZIP)" }));
+  }
   const pdfDocs = res.facets.document.filter((d) => d.doc && /\.pdf$/i.test(d.path));
   for (const d of pdfDocs) {
     ex.append(el("a", { href: "/export/pdf/" + d.doc + "?" + sel.toString(), "data-export": "pdf", text: "annotated " + d.path.split("/").pop() }));
