@@ -32,6 +32,9 @@
 //! - [`pipeline`]: ties extract → OCR → segment → tag together for one file, for every
 //!   command; a container's members (ZIP members, messages, attachments) are documents of
 //!   their own, processed recursively within limits.
+//! - [`review`]: review decisions on passages (confirmed / false positive / follow up), an
+//!   append-only log next to the index folder, keyed by document hash, page and byte range.
+//! - [`serve`]: the local web page and JSON API (`redflag serve`) over the same library calls.
 //! - [`cli`] parses arguments into a validated [`cli::Config`]; [`cmd`] runs one subcommand.
 //!
 //! ## Invariants
@@ -50,6 +53,9 @@
 //! - A bad document, rule or query becomes an error value naming the file and the place; it
 //!   never panics and never stops a batch. Per-document work runs under `catch_unwind` as a
 //!   last line of defence ([`pipeline::process_file`]).
+//! - [`serve`] owns no search or tagging logic (it calls [`index`] and [`export`] as the CLI
+//!   does) and is the only module that does network I/O; its disk access goes through the
+//!   `serve::Backend` that [`cmd`] provides (source files by document hash, the review log).
 //! - On-disk formats carry a version: [`index::SCHEMA_VERSION`] for the index,
 //!   [`export::FORMAT_VERSION`] for exported JSONL.
 
@@ -66,6 +72,8 @@ pub mod ingest;
 pub mod model;
 pub mod ocr;
 pub mod pipeline;
+pub mod review;
 pub mod segment;
+pub mod serve;
 pub mod stats;
 pub mod tag;

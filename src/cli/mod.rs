@@ -97,6 +97,8 @@ pub enum Command {
     Eval(EvalArgs),
     /// Tag a text and say why, in plain words.
     Explain(ExplainArgs),
+    /// A local web page (and JSON API) to search, read, review and export.
+    Serve(ServeArgs),
 }
 
 /// `redflag dict`.
@@ -136,6 +138,24 @@ pub struct EvalArgs {
 pub struct ExplainArgs {
     /// The text (several words are joined with spaces); without it, stdin is read.
     pub text: Vec<String>,
+}
+
+/// `redflag serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Port to listen on (0: any free port; the URL is printed on stderr).
+    #[arg(long, default_value_t = 8357)]
+    pub port: u16,
+    /// Address to listen on. Anything but a loopback address needs --allow-remote.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// Allow binding to a non-loopback address (anyone who can reach it can read the
+    /// collection and record reviews: there is no login).
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// Worker threads answering requests.
+    #[arg(long, default_value_t = 4)]
+    pub workers: usize,
 }
 
 /// `redflag stats`.

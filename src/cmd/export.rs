@@ -114,6 +114,9 @@ pub(super) fn run(g: &Global, a: &ExportArgs) -> Result<ExitCode, Error> {
                 HashMap::new()
             },
             description: describe(&selection, &mask_info),
+            reviews: super::serve::load_reviews(&g.index)?
+                .map(|r| crate::serve::api::review_map(&r))
+                .unwrap_or_default(),
         };
         let out = super::output(if to_stdout { None } else { a.out.as_deref() })?;
         let res = (|| -> std::io::Result<()> {
@@ -405,4 +408,33 @@ fn export_pdfs(
         });
     }
     Ok(run)
+}
+
+/// An annotated copy of one source PDF (at `src`, indexed as `doc`) with the tagged `hits`
+/// marked, for `redflag serve`. The file must still have the indexed hash.
+pub(super) fn annotated_copy(src: &Path, doc: &str, hits: &[Hit]) -> Result<Vec<u8>, String> {
+    let bytes = std::fs::read(src).map_err(|e| Error::io(src, &e).to_string())?;
+    if blake3::hash(&bytes).to_hex().as_str() != doc {
+        return Err("the file changed since it was indexed; run `redflag index` again".to_owned());
+    }
+    let extracted = crate::extract::extract(&bytes, DocKind::Pdf, &Limits::default())
+        .map_err(|e| e.to_string())?;
+    let tagged: Vec<&Hit> = hits
+        .iter()
+        .filter(|h| h.doc == doc && !h.tags.is_empty())
+        .collect();
+    let excerpts: Vec<Excerpt> = tagged.iter().map(|h| Excerpt::from((*h).clone())).collect();
+    let items: Vec<pdf::Item<'_>> = tagged
+        .iter()
+        .zip(&excerpts)
+        .map(|(h, e)| pdf::Item {
+            excerpt: e,
+            shown: e,
+            offset_map: &h.offset_map,
+        })
+        .collect();
+    let marks = pdf::plan(&items, &extracted.pages);
+    pdf::annotate(&bytes, &marks)
+        .map(|a| a.bytes)
+        .map_err(|e| e.to_string())
 }

@@ -13,6 +13,7 @@ mod extract;
 mod index;
 mod output;
 mod search;
+mod serve;
 mod stats;
 mod tag;
 
@@ -43,6 +44,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Dict(a) => dict::run(g, a),
         Command::Eval(a) => eval::run(g, a),
         Command::Explain(a) => explain::run(g, a),
+        Command::Serve(a) => serve::run(g, a),
     }
 }
 

@@ -2,11 +2,13 @@
 //!
 //! Columns (documented in the README): `citation, path, title, page, passage, start, end,
 //! categories, modalities, rules, matched, text, doc, dictionary_version, status, reviewer,
-//! note`. The last three are empty, for the reviewer. UTF-8, optionally with a BOM for
+//! note`. The last three are for the reviewer: `status` and `note` carry the decision made in
+//! `redflag serve` when one exists, else they are empty. UTF-8, optionally with a BOM for
 //! spreadsheet programs that need one; fields are quoted as needed so embedded quotes,
 //! commas and newlines survive a round trip.
 
-use super::{Excerpt, Sink};
+use super::{Excerpt, ReviewNote, Sink};
+use std::collections::HashMap;
 use std::io::{self, Write};
 
 /// The header row.
@@ -33,6 +35,7 @@ pub const COLUMNS: &[&str] = &[
 /// Writes CSV rows.
 pub struct CsvSink<'a> {
     w: csv::Writer<Box<dyn Write + 'a>>,
+    reviews: HashMap<String, ReviewNote>,
 }
 
 impl<'a> CsvSink<'a> {
@@ -45,7 +48,17 @@ impl<'a> CsvSink<'a> {
             .quote_style(csv::QuoteStyle::Necessary)
             .from_writer(out);
         w.write_record(COLUMNS).map_err(io::Error::other)?;
-        Ok(CsvSink { w })
+        Ok(CsvSink {
+            w,
+            reviews: HashMap::new(),
+        })
+    }
+
+    /// Fills the `status` and `note` columns from these decisions (keys as
+    /// [`super::review_key`]).
+    pub fn with_reviews(mut self, reviews: HashMap<String, ReviewNote>) -> Self {
+        self.reviews = reviews;
+        self
     }
 }
 
@@ -70,6 +83,7 @@ impl Sink for CsvSink<'_> {
                 }
             }
         }
+        let review = self.reviews.get(&super::review_key(e));
         let row = [
             e.citation(),
             e.path.clone(),
@@ -85,9 +99,9 @@ impl Sink for CsvSink<'_> {
             e.text.clone(),
             e.doc.clone(),
             e.dict_version.clone(),
+            review.map(|r| r.status.clone()).unwrap_or_default(),
             String::new(),
-            String::new(),
-            String::new(),
+            review.map(|r| r.note.clone()).unwrap_or_default(),
         ];
         self.w.write_record(&row).map_err(io::Error::other)
     }

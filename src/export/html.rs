@@ -18,6 +18,7 @@ pub struct HtmlSink<'a> {
     out: Box<dyn Write + 'a>,
     links: HashMap<String, String>,
     description: String,
+    reviews: HashMap<String, super::ReviewNote>,
     excerpts: Vec<Excerpt>,
 }
 
@@ -28,6 +29,7 @@ impl<'a> HtmlSink<'a> {
             out,
             links: opts.links.clone(),
             description: opts.description.clone(),
+            reviews: opts.reviews.clone(),
             excerpts: Vec::new(),
         }
     }
@@ -301,6 +303,17 @@ impl HtmlSink<'_> {
                 .map(|en| format!("{}: {}", escape(&en.kind), escape(&en.text)))
                 .collect();
             let _ = writeln!(h, "<p class=\"entities\">{}</p>", list.join(" · "));
+        }
+        if let Some(r) = self.reviews.get(&super::review_key(e)) {
+            let _ = write!(
+                h,
+                "<p class=\"review\">Review: <strong>{}</strong>",
+                escape(&r.status.replace('_', " "))
+            );
+            if !r.note.is_empty() {
+                let _ = write!(h, " · {}", escape(&r.note));
+            }
+            h.push_str("</p>\n");
         }
         let _ = writeln!(
             h,

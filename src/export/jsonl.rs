@@ -8,7 +8,8 @@
 //!  "entities":[...],"dictionary_version":"..."}
 //! ```
 
-use super::{Excerpt, Sink, FORMAT_VERSION};
+use super::{Excerpt, ReviewNote, Sink, FORMAT_VERSION};
+use std::collections::HashMap;
 use std::io::{self, Write};
 
 /// The JSON object of one excerpt (also used by `search --json`).
@@ -39,18 +40,33 @@ pub fn excerpt_json(e: &Excerpt) -> serde_json::Value {
 /// Writes one JSON object per line.
 pub struct JsonlSink<'a> {
     out: Box<dyn Write + 'a>,
+    reviews: HashMap<String, ReviewNote>,
 }
 
 impl<'a> JsonlSink<'a> {
     /// A sink over `out`.
     pub fn new(out: Box<dyn Write + 'a>) -> Self {
-        JsonlSink { out }
+        JsonlSink {
+            out,
+            reviews: HashMap::new(),
+        }
+    }
+
+    /// Adds a `"review": {"status", "note"}` object to every line whose passage has a
+    /// decision (keys as [`super::review_key`]).
+    pub fn with_reviews(mut self, reviews: HashMap<String, ReviewNote>) -> Self {
+        self.reviews = reviews;
+        self
     }
 }
 
 impl Sink for JsonlSink<'_> {
     fn write(&mut self, e: &Excerpt) -> io::Result<()> {
-        serde_json::to_writer(&mut self.out, &excerpt_json(e))?;
+        let mut v = excerpt_json(e);
+        if let Some(r) = self.reviews.get(&super::review_key(e)) {
+            v["review"] = serde_json::json!({"status": r.status, "note": r.note});
+        }
+        serde_json::to_writer(&mut self.out, &v)?;
         self.out.write_all(b"\n")
     }
 

@@ -22,7 +22,7 @@ mod md;
 pub mod pdf;
 
 pub use self::csv::CsvSink;
-pub use self::html::{file_url, HtmlSink};
+pub use self::html::{escape as html_escape, file_url, HtmlSink};
 pub use self::jsonl::{excerpt_json, JsonlSink};
 pub use self::md::MdSink;
 
@@ -244,6 +244,23 @@ pub struct SinkOptions {
     pub links: HashMap<String, String>,
     /// Markdown and HTML: a one-line description of the run (query, filters) for the heading.
     pub description: String,
+    /// CSV, JSONL and HTML: review decisions by passage key ([`review_key`]); passages
+    /// without one are exported without a status.
+    pub reviews: HashMap<String, ReviewNote>,
+}
+
+/// A reviewer's decision on a passage, as exports show it (see [`crate::review`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReviewNote {
+    /// `confirmed`, `false_positive` or `follow_up`.
+    pub status: String,
+    /// The reviewer's note (may be empty).
+    pub note: String,
+}
+
+/// The review key of an excerpt: `DOC:PAGE:START-END` ([`crate::review::PassageKey`]).
+pub fn review_key(e: &Excerpt) -> String {
+    crate::review::PassageKey::new(&e.doc, e.page, e.range).to_string()
 }
 
 /// Receives excerpts in order and writes them in one format.
@@ -262,8 +279,8 @@ pub fn sink<'a>(
     opts: &SinkOptions,
 ) -> io::Result<Box<dyn Sink + 'a>> {
     Ok(match format {
-        Format::Jsonl => Box::new(JsonlSink::new(out)),
-        Format::Csv => Box::new(CsvSink::new(out, opts.bom)?),
+        Format::Jsonl => Box::new(JsonlSink::new(out).with_reviews(opts.reviews.clone())),
+        Format::Csv => Box::new(CsvSink::new(out, opts.bom)?.with_reviews(opts.reviews.clone())),
         Format::Md => Box::new(MdSink::new(out, &opts.description)),
         Format::Html => Box::new(HtmlSink::new(out, opts)),
         Format::Pdf => {

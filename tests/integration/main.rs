@@ -8,6 +8,7 @@ mod fuzz_regressions;
 mod pdf;
 mod robustness;
 mod search;
+mod serve;
 mod shared_sets;
 mod tagging;
 mod util;

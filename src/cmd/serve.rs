@@ -1,0 +1,154 @@
+//! `redflag serve`: binds the local web server and provides its disk access.
+//!
+//! [`Files`] is the [`Backend`] of [`crate::serve`]: it reads the open index, reads source
+//! files only by the canonical path the catalogue recorded for a document hash (and checks
+//! the bytes against that hash, so a file swapped or a symlink redirected after indexing is
+//! refused), and appends review decisions to `<index dir>.reviews.jsonl`
+//! ([`crate::review::log_path`]), a sibling of the index folder that `--rebuild` leaves alone.
+//! The server binds 127.0.0.1 unless `--bind` names another address and `--allow-remote` is
+//! given; Ctrl-C stops the workers after the requests in flight.
+
+use crate::cli::{Global, ServeArgs};
+use crate::error::Error;
+use crate::exit_codes::ExitCode;
+use crate::index::{FileRecord, Hit, IndexStore};
+use crate::review::{self, Entry, Reviews};
+use crate::serve::{Backend, Server};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// The server's disk access: the index, the source files by hash, the review log.
+struct Files {
+    store: IndexStore,
+    log: PathBuf,
+    reviews: Mutex<Reviews>,
+}
+
+impl Backend for Files {
+    fn store(&self) -> &IndexStore {
+        &self.store
+    }
+
+    fn reviews(&self) -> Reviews {
+        self.reviews.lock().map(|r| r.clone()).unwrap_or_default()
+    }
+
+    fn record_review(&self, entry: Entry) -> Result<(), String> {
+        let mut guard = self.reviews.lock().map_err(|_| "review store poisoned")?;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .map_err(|e| Error::io(&self.log, &e).to_string())?;
+        // One write per line: an append of a whole line or nothing.
+        f.write_all(entry.to_line().as_bytes())
+            .and_then(|_| f.sync_data())
+            .map_err(|e| Error::io(&self.log, &e).to_string())?;
+        guard.apply(entry);
+        Ok(())
+    }
+
+    fn source(&self, record: &FileRecord) -> Result<Vec<u8>, String> {
+        let path = Path::new(&record.key);
+        let bytes = std::fs::read(path).map_err(|e| {
+            format!(
+                "{}: cannot read the source file ({})",
+                record.path,
+                e.kind()
+            )
+        })?;
+        if blake3::hash(&bytes).to_hex().as_str() != record.doc {
+            return Err(format!(
+                "{}: the file changed since it was indexed; run `redflag index` again",
+                record.path
+            ));
+        }
+        Ok(bytes)
+    }
+
+    fn annotated_pdf(&self, record: &FileRecord, hits: &[Hit]) -> Result<Vec<u8>, String> {
+        super::export::annotated_copy(Path::new(&record.key), &record.doc, hits)
+            .map_err(|m| format!("{}: {m}", record.path))
+    }
+}
+
+/// The review log of an index folder, if it exists.
+pub(crate) fn load_reviews(index: &Path) -> Result<Option<Reviews>, Error> {
+    let log = log_of(index);
+    match std::fs::read_to_string(&log) {
+        Ok(text) => {
+            let r = Reviews::parse(&text);
+            if r.bad_lines > 0 {
+                super::warn(format!(
+                    "{}: {} unreadable line(s) skipped",
+                    log.display(),
+                    r.bad_lines
+                ));
+            }
+            Ok(Some(r))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io(&log, &e)),
+    }
+}
+
+fn log_of(index: &Path) -> PathBuf {
+    let abs = std::fs::canonicalize(index).unwrap_or_else(|_| {
+        std::env::current_dir()
+            .map(|d| d.join(index))
+            .unwrap_or_else(|_| index.to_path_buf())
+    });
+    review::log_path(&abs)
+}
+
+pub(super) fn run(g: &Global, a: &ServeArgs) -> Result<ExitCode, Error> {
+    if !a.bind.is_loopback() && !a.allow_remote {
+        return Err(Error::Usage(format!(
+            "--bind {}: not a loopback address; add --allow-remote to serve the collection to other machines (there is no login)",
+            a.bind
+        )));
+    }
+    let store = IndexStore::open(&g.index)?;
+    let reviews = load_reviews(&g.index)?.unwrap_or_default();
+    let files = Files {
+        log: log_of(&g.index),
+        store,
+        reviews: Mutex::new(reviews),
+    };
+    let addr = std::net::SocketAddr::new(a.bind, a.port);
+    let server = Server::bind(addr).map_err(|e| Error::Usage(e.to_string()))?;
+    let local = server.local_addr().unwrap_or(addr);
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = Arc::clone(&stop);
+        // A second handler cannot be installed (e.g. in tests that call run twice): the
+        // process then ends on Ctrl-C the default way, which loses nothing (reviews are
+        // written line by line).
+        let _ = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst));
+    }
+    if !a.bind.is_loopback() {
+        super::warn(format!(
+            "warning: serving on {local} to other machines: anyone who can reach it can read the collection and record reviews"
+        ));
+    }
+    let host = if local.ip().is_unspecified() {
+        "127.0.0.1".to_owned()
+    } else if local.is_ipv6() {
+        format!("[{}]", local.ip())
+    } else {
+        local.ip().to_string()
+    };
+    eprintln!(
+        "redflag serve: http://{host}:{}/ (index {}, reviews {}; Ctrl-C to stop)",
+        local.port(),
+        g.index.display(),
+        files.log.display()
+    );
+    server.run(&files, &stop, a.workers.clamp(1, 64));
+    if !g.quiet {
+        eprintln!("redflag serve: stopped");
+    }
+    Ok(ExitCode::Success)
+}
