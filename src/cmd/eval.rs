@@ -41,22 +41,5 @@ pub(super) fn run(g: &Global, a: &EvalArgs) -> Result<ExitCode, Error> {
 }
 
 fn render(r: &eval::Report) -> String {
-    let mut s = format!(
-        "{:<24} {:>6} {:>6} {:>6} {:>5} {:>5} {:>5}\n",
-        "label", "P", "R", "F1", "tp", "fp", "fn"
-    );
-    let order = eval::CORRUPTION.iter().chain(eval::CONTEXT.iter());
-    for label in order {
-        if let Some(l) = r.labels.get(*label) {
-            s.push_str(&format!(
-                "{label:<24} {:>6.3} {:>6.3} {:>6.3} {:>5} {:>5} {:>5}\n",
-                l.p, l.r, l.f1, l.tp, l.fp, l.fn_
-            ));
-        }
-    }
-    s.push_str(&format!(
-        "\nmacro-F1 (9 corruption labels) {:.3}   micro-F1 {:.3}\nmodality accuracy {:.3} on {} positive passages\nfalse-positive rate on {} negative passages {:.3}\n",
-        r.macro_f1, r.micro_f1, r.modality_acc, r.positives, r.negatives, r.negative_fp_rate
-    ));
-    s
+    r.to_string()
 }

@@ -53,6 +53,13 @@ pub(super) fn run(g: &Global, a: &SearchArgs) -> Result<ExitCode, Error> {
                 let mut v = excerpt_json(&Excerpt::from(hit.clone()));
                 v["score"] = serde_json::json!(hit.score);
                 v["highlights"] = serde_json::to_value(&hit.highlights).unwrap_or_default();
+                if a.explain {
+                    let tagging = crate::model::Tagging {
+                        tags: hit.tags.clone(),
+                        entities: hit.entities.clone(),
+                    };
+                    v["explanation"] = crate::tag::explain(&tagging, &hit.text).into();
+                }
                 if a.context > 0 {
                     let ctx = store.neighbours(hit, a.context)?;
                     v["context"] = ctx
@@ -87,6 +94,17 @@ pub(super) fn run(g: &Global, a: &SearchArgs) -> Result<ExitCode, Error> {
                     block.push('\n');
                 } else {
                     block = render_hit(hit, color);
+                }
+                if a.explain && !hit.tags.is_empty() {
+                    let tagging = crate::model::Tagging {
+                        tags: hit.tags.clone(),
+                        entities: hit.entities.clone(),
+                    };
+                    for line in crate::tag::explain(&tagging, &hit.text).lines() {
+                        block.push_str("      ");
+                        block.push_str(line);
+                        block.push('\n');
+                    }
                 }
                 if let Err(e) = out.write_all(block.as_bytes()) {
                     return io(e).map_or(Ok(()), Err);

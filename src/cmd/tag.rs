@@ -23,12 +23,17 @@ const BATCH: usize = 4096;
 pub(super) fn run(g: &Global, a: &TagArgs) -> Result<ExitCode, Error> {
     let pipeline = super::pipeline(g, Limits::default())?;
     match &a.jsonl {
-        Some(input) => tag_jsonl(g, &pipeline, input),
+        Some(input) => tag_jsonl(g, &pipeline, input, a.explain),
         None => tag_files(g, &pipeline, &a.paths),
     }
 }
 
-fn tag_jsonl(g: &Global, pipeline: &Pipeline, input: &Path) -> Result<ExitCode, Error> {
+fn tag_jsonl(
+    g: &Global,
+    pipeline: &Pipeline,
+    input: &Path,
+    explain: bool,
+) -> Result<ExitCode, Error> {
     let name = input.display().to_string();
     let reader: Box<dyn BufRead> = if input.as_os_str() == "-" {
         Box::new(std::io::stdin().lock())
@@ -62,7 +67,9 @@ fn tag_jsonl(g: &Global, pipeline: &Pipeline, input: &Path) -> Result<ExitCode, 
         }
         let results: Vec<Result<(String, usize), String>> = batch
             .par_iter()
-            .map(|(no, line)| tag_line(pipeline, line).map_err(|e| format!("{name}:{no}: {e}")))
+            .map(|(no, line)| {
+                tag_line(pipeline, line, explain).map_err(|e| format!("{name}:{no}: {e}"))
+            })
             .collect();
         for r in results {
             match r {
@@ -99,7 +106,7 @@ fn tag_jsonl(g: &Global, pipeline: &Pipeline, input: &Path) -> Result<ExitCode, 
 }
 
 /// Tags one input line; returns the output line and its number of tags.
-fn tag_line(pipeline: &Pipeline, line: &str) -> Result<(String, usize), String> {
+fn tag_line(pipeline: &Pipeline, line: &str, explain: bool) -> Result<(String, usize), String> {
     let mut v: serde_json::Value =
         serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
     let obj = v.as_object_mut().ok_or("not a JSON object")?;
@@ -118,6 +125,12 @@ fn tag_line(pipeline: &Pipeline, line: &str) -> Result<(String, usize), String> 
         "entities".into(),
         serde_json::to_value(&tagging.entities).map_err(|e| e.to_string())?,
     );
+    if explain {
+        obj.insert(
+            "explanation".into(),
+            crate::tag::explain(&tagging, &text).into(),
+        );
+    }
     Ok((v.to_string(), n))
 }
 

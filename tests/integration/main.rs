@@ -2,6 +2,7 @@
 //! fixtures and sample collection, and on the shared development sets in `../shared`.
 
 mod cli;
+mod codebook_cli;
 mod export_formats;
 mod formats;
 mod fuzz_regressions;
