@@ -144,7 +144,12 @@ fn load(bytes: &[u8], limits: &Limits) -> Result<Document, ExtractError> {
         max_decompressed_size: Some(limits.max_stream_bytes),
         ..LoadOptions::default()
     };
-    let doc = Document::load_mem_with_options(bytes, opts).map_err(|e| match e {
+    // lopdf is third-party code on hostile input: a panic in its parser costs the document.
+    let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        Document::load_mem_with_options(bytes, opts)
+    }))
+    .map_err(|_| ExtractError::Damaged("the PDF parser gave up on this file".into()))?;
+    let doc = loaded.map_err(|e| match e {
         lopdf::Error::Decryption(_)
         | lopdf::Error::InvalidPassword
         | lopdf::Error::AlreadyEncrypted => ExtractError::Encrypted,
