@@ -72,7 +72,7 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError>
             max_depth: limits.max_depth,
             deadline,
         };
-        let (pc, page_box) = read_page(
+        let (pc, page_box, media) = read_page(
             &objs,
             pid,
             &mut caches,
@@ -89,7 +89,7 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError>
         for w in &pc.warnings {
             out.warnings.push(format!("page {number}: {w}"));
         }
-        let lay = layout::layout(&pc.glyphs, page_box);
+        let lay = layout::layout(&pc.glyphs, page_box, media);
         let suspect = pc.unmapped > 0 || pc.glyphs.iter().any(|g| g.suspect);
         let visible = pc.glyphs.iter().any(|g| !g.text.trim().is_empty());
         let needs_ocr = !visible && (pc.images > 0 || pc.unmapped > 0);
@@ -220,10 +220,11 @@ fn read_page(
     limits: &PageLimits,
     number: u32,
     warnings: &mut Vec<String>,
-) -> (content::PageContent, [f32; 4]) {
+) -> (content::PageContent, [f32; 4], [f32; 4]) {
     let Some(page) = as_dict(objs.get_id(pid)) else {
         warnings.push(format!("page {number}: page object missing"));
-        return (content::PageContent::default(), [0.0, 0.0, 612.0, 792.0]);
+        let letter = [0.0, 0.0, 612.0, 792.0];
+        return (content::PageContent::default(), letter, letter);
     };
     let media = rect(objs, inherited(objs, page, b"MediaBox")).unwrap_or([0.0, 0.0, 612.0, 792.0]);
     let page_box = rect(objs, inherited(objs, page, b"CropBox")).unwrap_or(media);
@@ -246,7 +247,7 @@ fn read_page(
     }
     let interp = Interpreter::new(objs, caches, limits);
     let pc = interp.run_page(&data, resources);
-    (pc, page_box)
+    (pc, page_box, media)
 }
 
 #[cfg(test)]
