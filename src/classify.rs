@@ -132,6 +132,8 @@ mod tests {
                 ..Page::default()
             }],
             warnings: vec![],
+            parent: None,
+            metadata: Default::default(),
         }
     }
 

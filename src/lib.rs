@@ -1,8 +1,10 @@
 //! # redflag: find the traces of corruption in document collections
 //!
-//! redflag reads a collection of documents (PDF, text, Markdown, HTML), cuts every page into
-//! passages, tags each passage with corruption indicators from a dictionary codebook, indexes
-//! the passages with tantivy on local disk, and lets users search and export annotated excerpts.
+//! redflag reads a collection of documents (PDF, scanned PDF through OCR, text, Markdown,
+//! HTML, Word, OpenDocument, RTF, e-mail, mailboxes, ZIP archives, pictures of pages), cuts
+//! every page into passages, tags each passage with corruption indicators from a dictionary
+//! codebook, indexes the passages with tantivy on local disk, and lets users search and export
+//! annotated excerpts.
 //!
 //! ## The flow, one room per step
 //!
@@ -17,21 +19,31 @@
 //!   extension) and hashes its bytes (BLAKE3): the hash is the document's identity.
 //! - [`extract`]: one reader per format turns bytes into a [`model::Document`] with per-page
 //!   text; [`extract::pdf`] is the only place that reads PDF objects.
+//! - [`ocr`]: reads the pages of scanned PDFs with Tesseract, from the PDF's own images.
 //! - [`segment`]: cuts a page's text into [`model::Passage`]s (paragraphs, long ones cut at
 //!   sentence ends), never across a page, each with its byte range in the page text.
 //! - [`codebook`]: the dictionaries (TOML, embedded in the binary, replaceable at run time),
 //!   parsed and validated; [`tag`] compiles them into a [`tag::Tagger`] that tags a text.
 //! - [`index`]: the only module that touches tantivy: schema, writer, reader, queries.
-//! - [`export`]: one sink per output format (JSONL, CSV).
-//! - [`pipeline`]: ties extract → segment → tag together for one file, for every command.
+//! - [`export`]: one sink per output format (JSONL, CSV, Markdown memo, HTML report) and the
+//!   annotated-PDF writer ([`export::pdf`]); masking of names and contacts; the run manifest.
+//! - [`classify`]: passage language, document kind and year (search fields and facets).
+//! - [`stats`]: the collection overview (documents × categories, co-occurrence).
+//! - [`pipeline`]: ties extract → OCR → segment → tag together for one file, for every
+//!   command; a container's members (ZIP members, messages, attachments) are documents of
+//!   their own, processed recursively within limits.
 //! - [`cli`] parses arguments into a validated [`cli::Config`]; [`cmd`] runs one subcommand.
 //!
 //! ## Invariants
 //!
 //! - Only [`cmd`] opens files, writes the index or prints; everything below it takes bytes or
 //!   values and returns values or typed errors (the [`ingest`] walker only lists and reads).
-//! - Only [`index`] imports tantivy; only [`extract::pdf`] imports lopdf; only [`cli`] imports
-//!   clap; `anyhow` appears only in `main.rs`.
+//!   One exception: [`ocr`] runs the `tesseract` (and `pdftoppm`) process and keeps its
+//!   cache of page results in a folder next to the index (`<index>.ocr/`).
+//! - Only [`index`] imports tantivy; only [`extract::pdf`] reads PDF objects with lopdf, apart
+//!   from [`ocr::image`], which reads only the image streams of pages that need OCR, and
+//!   [`export::pdf`], which writes them (it also loads the source it annotates); only [`cli`]
+//!   imports clap; `anyhow` appears only in `main.rs`.
 //! - Every offset is a half-open byte range. Page offsets point into [`model::Page::text`];
 //!   tag spans point into [`model::Passage::text`], and [`model::Passage::page_offset`] maps
 //!   them back to the page.
@@ -52,6 +64,7 @@ pub mod extract;
 pub mod index;
 pub mod ingest;
 pub mod model;
+pub mod ocr;
 pub mod pipeline;
 pub mod segment;
 pub mod stats;

@@ -4,6 +4,7 @@
 //! half-open byte range (`start..end`) into a UTF-8 string that the field's doc names.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// The format a file was identified as (by content first, then by extension).
@@ -18,6 +19,21 @@ pub enum DocKind {
     Markdown,
     /// HTML: visible text only, no scripts or styles.
     Html,
+    /// Word (Office Open XML) document.
+    Docx,
+    /// OpenDocument text.
+    Odt,
+    /// Rich Text Format.
+    Rtf,
+    /// One e-mail message (RFC 5322, `.eml`); attachments become documents of their own.
+    Email,
+    /// A mailbox of messages (`From ` separated); each message becomes a document.
+    Mbox,
+    /// A ZIP archive; each member becomes a document.
+    Zip,
+    /// A picture (PNG, JPEG, TIFF, GIF, BMP, WebP, JPEG 2000): a scan or photo of a page,
+    /// read by OCR.
+    Image,
 }
 
 impl DocKind {
@@ -28,7 +44,20 @@ impl DocKind {
             DocKind::Text => "text",
             DocKind::Markdown => "markdown",
             DocKind::Html => "html",
+            DocKind::Docx => "docx",
+            DocKind::Odt => "odt",
+            DocKind::Rtf => "rtf",
+            DocKind::Email => "email",
+            DocKind::Mbox => "mbox",
+            DocKind::Zip => "zip",
+            DocKind::Image => "image",
         }
+    }
+
+    /// True for formats that hold other documents (archives, mailboxes, messages with
+    /// attachments).
+    pub fn is_container(self) -> bool {
+        matches!(self, DocKind::Email | DocKind::Mbox | DocKind::Zip)
     }
 }
 
@@ -118,6 +147,10 @@ pub struct Page {
     /// Character boxes for `text` (PDF only; empty for other formats).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub chars: Vec<CharBox>,
+    /// Mean Tesseract word confidence (0-100) when the text was read by OCR; `None` for a
+    /// text layer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ocr_confidence: Option<f32>,
 }
 
 /// A document after extraction: its identity, metadata and pages.
@@ -135,6 +168,14 @@ pub struct Document {
     pub pages: Vec<Page>,
     /// Non-fatal problems met while reading (a limit hit, a font without mapping, ...).
     pub warnings: Vec<String>,
+    /// For a document found inside another (a ZIP member, an e-mail attachment, a message
+    /// of a mailbox): the path of the document that holds it. `None` for files on disk.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// Format metadata worth searching: for e-mail `from`, `to`, `cc`, `date`, `subject`,
+    /// `message_id`; for office documents `author`, `created` where the file says.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub metadata: BTreeMap<String, String>,
 }
 
 /// A passage: a paragraph-sized piece of one page, the unit that is tagged, indexed and exported.

@@ -40,9 +40,15 @@ impl Segmenter {
         let mut groups: Vec<(usize, usize)> = Vec::new();
         let mut cur: Option<(usize, usize)> = None;
         for (s, e) in paragraphs {
+            // A heading starts a new passage: it belongs to the text below it.
+            let heading = is_heading(&text[s..e]);
             cur = Some(match cur {
                 None => (s, e),
-                Some((cs, ce)) if ce - cs < self.min_chars && e - cs <= self.max_chars => (cs, e),
+                Some((cs, ce))
+                    if !heading && ce - cs < self.min_chars && e - cs <= self.max_chars =>
+                {
+                    (cs, e)
+                }
                 Some(c) => {
                     groups.push(c);
                     (s, e)
@@ -114,6 +120,21 @@ impl Segmenter {
         }
         out
     }
+}
+
+/// A one-line paragraph that reads as a heading: a Markdown `#` line, or a short line that
+/// does not end like a sentence.
+fn is_heading(para: &str) -> bool {
+    let t = para.trim();
+    if t.contains('\n') || t.is_empty() {
+        return false;
+    }
+    t.starts_with('#')
+        || (t.chars().count() <= 80
+            && !t.ends_with(['.', '!', '?', ':', ';', ',', '"', '”', ')'])
+            && t.chars()
+                .next()
+                .is_some_and(|c| c.is_uppercase() || c.is_numeric()))
 }
 
 /// Byte ranges of paragraphs (blank-line separated), trimmed of surrounding whitespace.
@@ -280,6 +301,17 @@ mod tests {
         assert_eq!(ps.len(), 1);
         assert!(ps[0].text.starts_with("Findings"));
         assert_eq!(ps[0].range.0, 0);
+    }
+
+    #[test]
+    fn a_heading_after_a_short_paragraph_starts_a_new_passage() {
+        let text = "A short closing remark.\n\n## Documents\n\nBrokers supplied forged papers. "
+            .to_owned()
+            + &"More text follows here. ".repeat(10);
+        let ps = seg(&text);
+        assert_eq!(ps.len(), 2);
+        assert_eq!(ps[0].text, "A short closing remark.");
+        assert!(ps[1].text.starts_with("## Documents  Brokers"));
     }
 
     #[test]

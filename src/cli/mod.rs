@@ -50,6 +50,19 @@ pub struct Global {
     /// When to colour the output.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Tesseract language(s) for scanned pages: `eng`, `fra`, `eng+ara` (each needs its
+    /// language pack, e.g. `apt-get install tesseract-ocr-fra`).
+    #[arg(
+        long,
+        global = true,
+        env = "REDFLAG_OCR_LANG",
+        default_value = "eng",
+        value_name = "LANG"
+    )]
+    pub ocr_lang: String,
+    /// Do not run OCR: scanned pages stay unread (and are listed in warnings).
+    #[arg(long, global = true)]
+    pub no_ocr: bool,
 }
 
 /// Colour policy.
@@ -74,7 +87,7 @@ pub enum Command {
     Tag(TagArgs),
     /// Print a file's text, pages separated by form feeds.
     Extract(ExtractArgs),
-    /// Export matching passages as JSONL or CSV.
+    /// Export matching passages as JSONL, CSV, a Markdown memo, an HTML report or annotated PDFs.
     Export(ExportArgs),
     /// The collection at a glance: documents × categories, top documents, co-occurrence.
     Stats(StatsArgs),
@@ -109,6 +122,13 @@ pub struct IndexArgs {
     /// Seconds one document may take before it is stopped.
     #[arg(long, default_value_t = 10)]
     pub timeout: u64,
+    /// Commit (make durable) after this many documents; an interrupted run keeps what was
+    /// committed. A commit also happens every 30 seconds and at the end.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub commit_every: usize,
+    /// Print a second summary line with throughput figures (for benchmarks).
+    #[arg(long)]
+    pub timings: bool,
 }
 
 /// Filters shared by `search` and `export`.
@@ -214,6 +234,12 @@ pub enum ExportFormat {
     Jsonl,
     /// Spreadsheet rows with review columns.
     Csv,
+    /// A Markdown memo: excerpts by document and page, matched words in bold, citations.
+    Md,
+    /// One self-contained HTML report: summary table, highlighted excerpts, links to pages.
+    Html,
+    /// Annotated copies of the source PDFs in the folder given by --out (originals untouched).
+    Pdf,
 }
 
 /// `redflag export`.
@@ -234,4 +260,14 @@ pub struct ExportArgs {
     /// Start a CSV with a UTF-8 byte-order mark (for spreadsheet programs that need one).
     #[arg(long)]
     pub bom: bool,
+    /// Replace the names listed in FILE (one per line, `#` comments) with `[name]`.
+    #[arg(long, value_name = "FILE")]
+    pub mask: Option<PathBuf>,
+    /// Replace phone numbers and e-mail addresses with `[phone]` and `[email]`.
+    #[arg(long)]
+    pub mask_contacts: bool,
+    /// Write the run manifest here (default: `<out>.manifest.json`, or `manifest.json` in the
+    /// --out folder for pdf; none for stdout unless this is given).
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
 }

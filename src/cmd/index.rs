@@ -15,14 +15,16 @@ use std::path::Path;
 use std::sync::mpsc::sync_channel;
 use std::time::{Duration, Instant};
 
-/// Commit at least this often (documents), so an interrupted run keeps its work.
-const COMMIT_EVERY_DOCS: usize = 1000;
-/// ... and at least this often (time).
+/// Commit at least this often, so an interrupted run keeps its work (documents: see
+/// `--commit-every`). Few, large commits keep the segment count low; tantivy's default log
+/// merge policy merges segments in the background, and `finish` waits for the merges.
 const COMMIT_EVERY: Duration = Duration::from_secs(30);
 
 /// What happened to one file.
 enum Outcome {
-    Done(Box<Processed>),
+    Done(Box<Processed>, Duration),
+    /// Same bytes as indexed (only the modification time changed).
+    Touched(String),
     Failed(DocError),
     Unreadable(String),
     TooLarge(u64),
@@ -38,7 +40,30 @@ struct Summary {
     passages: usize,
     tags: usize,
     failed: usize,
+    /// Documents found inside files (ZIP members, messages, attachments).
+    derived: usize,
     skipped: BTreeMap<String, Vec<String>>,
+    /// Time spent extracting, segmenting and tagging, summed over threads.
+    process_time: Duration,
+    /// Time spent handing documents to the index writer.
+    write_time: Duration,
+    /// Bytes of page text produced.
+    text_bytes: usize,
+    /// (elapsed, passages written) at every tenth of the files processed.
+    deciles: Vec<(Duration, usize)>,
+}
+
+/// Removes what was indexed from inside a file (`KEY!/...`) before the file is indexed again
+/// or removed.
+fn remove_derived(
+    writer: &mut crate::index::Writer,
+    catalogue: &std::collections::HashMap<String, FileRecord>,
+    key: &str,
+) {
+    let prefix = format!("{key}!/");
+    for k in catalogue.keys().filter(|k| k.starts_with(&prefix)) {
+        writer.remove(k);
+    }
 }
 
 pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
@@ -59,7 +84,11 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
     let mut writer = store.writer(64 << 20, 1)?;
     let catalogue = store.catalogue()?;
 
-    let (files, walk_errors) = ingest::walk(&a.paths, Some(&g.index));
+    let (mut files, walk_errors) = ingest::walk(&a.paths, Some(&g.index));
+    // the OCR cache next to the index is never a document
+    if let Ok(cache) = super::ocr_cache_dir(&g.index).canonicalize() {
+        files.retain(|f| !Path::new(&f.key).starts_with(&cache));
+    }
     let mut failures = walk_errors.len();
     for e in &walk_errors {
         warn(e);
@@ -67,14 +96,17 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
     let mut summary = Summary::default();
 
     // Files whose record matches size and mtime are unchanged: a stat, no read.
-    let mut todo: Vec<(WalkEntry, bool)> = Vec::new();
+    // Files whose size is the same but mtime differs are hashed: same hash, no parse.
+    let mut todo: Vec<(WalkEntry, Option<String>)> = Vec::new();
     for f in &files {
         match catalogue.get(&f.key) {
             Some(r) if r.size == f.size && r.mtime_ns == f.mtime_ns => summary.unchanged += 1,
-            Some(_) => todo.push((f.clone(), true)),
-            None => todo.push((f.clone(), false)),
+            Some(r) if r.size == f.size => todo.push((f.clone(), Some(r.doc.clone()))),
+            Some(_) => todo.push((f.clone(), Some(String::new()))),
+            None => todo.push((f.clone(), None)),
         }
     }
+    let progress = Progress::new(todo.len() as u64, g.quiet);
 
     // Files in the catalogue below the given roots that are gone from disk are removed.
     let roots: Vec<String> = a
@@ -88,7 +120,9 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
         let below = roots
             .iter()
             .any(|r| key == r || key.starts_with(&format!("{}/", r.trim_end_matches('/'))));
-        if below && !seen.contains(key.as_str()) {
+        // a document inside a file (`leak.zip!/a.pdf`) lives as long as its file
+        let file = key.split_once("!/").map_or(key.as_str(), |(f, _)| f);
+        if below && !seen.contains(key.as_str()) && !seen.contains(file) {
             writer.remove(key);
             summary.removed += 1;
         }
@@ -100,31 +134,72 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
         .build()
         .map_err(|e| Error::Usage(format!("--threads {threads}: {e}")))?;
     let (tx, rx) = sync_channel::<(WalkEntry, bool, Outcome)>(threads * 2);
+    let progress_ref = &progress;
     let mut write_error: Option<Error> = None;
+    let processing_started = Instant::now();
     std::thread::scope(|scope| {
         let pipeline = &pipeline;
         let todo = &todo;
         scope.spawn(move || {
             pool.install(|| {
                 use rayon::prelude::*;
-                todo.par_iter().for_each_with(tx, |tx, (entry, changed)| {
-                    let outcome = process(pipeline, entry, max_bytes);
+                todo.par_iter().for_each_with(tx, |tx, (entry, old_hash)| {
+                    progress_ref.current(&entry.display());
+                    let outcome = process(pipeline, entry, old_hash.as_deref(), max_bytes);
                     // The receiver only goes away on a fatal write error.
-                    let _ = tx.send((entry.clone(), *changed, outcome));
+                    let _ = tx.send((entry.clone(), old_hash.is_some(), outcome));
                 });
             });
         });
         let mut since_commit = 0usize;
+        let mut done = 0usize;
         let mut last_commit = Instant::now();
         for (entry, changed, outcome) in rx {
             if write_error.is_some() {
                 continue; // drain, so the workers finish
             }
             let path = entry.display();
+            done += 1;
+            if todo.len() >= 10 && done % todo.len().div_ceil(10) == 0 {
+                summary
+                    .deciles
+                    .push((processing_started.elapsed(), summary.passages));
+            }
+            progress.file_done(
+                match &outcome {
+                    Outcome::Done(p, _) => p.document.pages.len() as u64,
+                    _ => 0,
+                },
+                matches!(&outcome, Outcome::Failed(e) if !e.is_skip())
+                    || matches!(&outcome, Outcome::Unreadable(_)),
+            );
             match outcome {
-                Outcome::Done(p) => {
+                Outcome::Touched(doc) => {
+                    if let Some(old) = catalogue.get(&entry.key) {
+                        let record = FileRecord {
+                            mtime_ns: entry.mtime_ns,
+                            doc,
+                            ..old.clone()
+                        };
+                        if let Err(e) = writer.update_record(&record) {
+                            write_error = Some(e.into());
+                            continue;
+                        }
+                    }
+                    summary.unchanged += 1;
+                    since_commit += 1;
+                }
+                Outcome::Done(p, spent) => {
+                    summary.process_time += spent;
+                    summary.text_bytes += p
+                        .document
+                        .pages
+                        .iter()
+                        .map(|pg| pg.text.len())
+                        .sum::<usize>();
+                    let write_started = Instant::now();
                     for w in &p.document.warnings {
-                        warn(format!("{path}: warning: {w}"));
+                        progress.warn(format!("{path}: warning: {w}"));
                     }
                     let record = FileRecord {
                         key: entry.key.clone(),
@@ -134,7 +209,13 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
                         mtime_ns: entry.mtime_ns,
                         pages: p.document.pages.len() as u64,
                         passages: p.passages.len() as u64,
+                        title: String::new(),
+                        format: String::new(),
+                        kind: String::new(),
                     };
+                    if changed {
+                        remove_derived(&mut writer, &catalogue, &entry.key);
+                    }
                     if let Err(e) = writer.replace(
                         &record,
                         &p.document,
@@ -145,6 +226,62 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
                         write_error = Some(e.into());
                         continue;
                     }
+                    // documents inside the file: keyed by the file's key + `!/...`
+                    for d in &p.derived {
+                        let dpath = format!("{path}{}", d.suffix);
+                        match &d.outcome {
+                            Ok(dp) => {
+                                for w in &dp.document.warnings {
+                                    progress.warn(format!("{dpath}: warning: {w}"));
+                                }
+                                let record = FileRecord {
+                                    key: format!("{}{}", entry.key, d.suffix),
+                                    path: dpath,
+                                    doc: dp.document.hash.clone(),
+                                    size: d.size,
+                                    mtime_ns: entry.mtime_ns,
+                                    pages: dp.document.pages.len() as u64,
+                                    passages: dp.passages.len() as u64,
+                                    title: String::new(),
+                                    format: String::new(),
+                                    kind: String::new(),
+                                };
+                                if let Err(e) = writer.replace(
+                                    &record,
+                                    &dp.document,
+                                    &dp.meta,
+                                    &dp.passages,
+                                    pipeline.tagger.version(),
+                                ) {
+                                    write_error = Some(e.into());
+                                    break;
+                                }
+                                summary.derived += 1;
+                                summary.pages += dp.document.pages.len();
+                                summary.passages += dp.passages.len();
+                                summary.tags += dp
+                                    .passages
+                                    .iter()
+                                    .map(|tp| tp.tagging.tags.len())
+                                    .sum::<usize>();
+                            }
+                            Err(e) if e.skip => {
+                                summary
+                                    .skipped
+                                    .entry(e.message.trim_start_matches("skipped: ").to_owned())
+                                    .or_default()
+                                    .push(dpath);
+                            }
+                            Err(e) => {
+                                progress.warn(format!("{dpath}: {}", e.message));
+                                failures += 1;
+                            }
+                        }
+                    }
+                    if write_error.is_some() {
+                        continue;
+                    }
+                    summary.write_time += write_started.elapsed();
                     summary.pages += p.document.pages.len();
                     summary.passages += p.passages.len();
                     summary.tags += p
@@ -162,18 +299,20 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
                 Outcome::Failed(DocError::Unsupported(reason)) => {
                     if changed {
                         writer.remove(&entry.key);
+                        remove_derived(&mut writer, &catalogue, &entry.key);
                     }
                     summary.skipped.entry(reason).or_default().push(path);
                 }
                 Outcome::Failed(e) => {
                     if changed {
                         writer.remove(&entry.key);
+                        remove_derived(&mut writer, &catalogue, &entry.key);
                     }
-                    warn(format!("{path}: {e}"));
+                    progress.warn(format!("{path}: {e}"));
                     failures += 1;
                 }
                 Outcome::Unreadable(msg) => {
-                    warn(format!("{path}: {msg}"));
+                    progress.warn(format!("{path}: {msg}"));
                     failures += 1;
                 }
                 Outcome::TooLarge(size) => {
@@ -188,7 +327,7 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
                         .push(path);
                 }
             }
-            if since_commit >= COMMIT_EVERY_DOCS || last_commit.elapsed() >= COMMIT_EVERY {
+            if since_commit >= a.commit_every.max(1) || last_commit.elapsed() >= COMMIT_EVERY {
                 if let Err(e) = writer.commit() {
                     write_error = Some(e.into());
                 }
@@ -200,6 +339,7 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
     if let Some(e) = write_error {
         return Err(e);
     }
+    progress.finish();
     writer.finish()?;
     summary.failed = failures;
 
@@ -233,6 +373,65 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
             started.elapsed().as_secs_f64(),
             display_dir(&g.index),
         );
+        if let Some(ocr) = &pipeline.ocr {
+            use std::sync::atomic::Ordering::Relaxed;
+            let s = &ocr.stats;
+            let (read, cached, failed) = (
+                s.pages.load(Relaxed),
+                s.cached.load(Relaxed),
+                s.failed.load(Relaxed),
+            );
+            if read + cached + failed > 0 {
+                let secs = s.millis.load(Relaxed) as f64 / 1000.0;
+                let conf =
+                    s.confidence_centi.load(Relaxed) as f64 / 100.0 / (read + cached).max(1) as f64;
+                eprintln!(
+                    "redflag index: OCR: {read} pages read ({:.1}s per page), {cached} from cache, {failed} unread, mean confidence {conf:.0}",
+                    secs / read.max(1) as f64
+                );
+            }
+        }
+        if summary.derived > 0 {
+            eprintln!(
+                "redflag index: {} documents found inside files (archive members, messages, attachments)",
+                summary.derived
+            );
+        }
+    }
+    if a.timings {
+        let wall = started.elapsed().as_secs_f64();
+        let cpu = summary.process_time.as_secs_f64().max(1e-9);
+        eprintln!(
+            "redflag index timings: wall {wall:.2}s, {threads} threads; processing (extract+segment+tag) {:.2}s CPU = {:.0} pages/s per thread, {:.1} MB/s of text per thread; writer {:.2}s; end to end {:.0} pages/s, {:.0} passages/s",
+            cpu,
+            summary.pages as f64 / cpu,
+            summary.text_bytes as f64 / 1e6 / cpu,
+            summary.write_time.as_secs_f64(),
+            summary.pages as f64 / wall.max(1e-9),
+            summary.passages as f64 / wall.max(1e-9),
+        );
+        if summary.deciles.len() >= 10 {
+            let rate = |i: usize| {
+                let (t0, p0) = if i == 0 {
+                    (Duration::ZERO, 0)
+                } else {
+                    summary.deciles[i - 1]
+                };
+                let (t1, p1) = summary.deciles[i];
+                (p1 - p0) as f64 / (t1 - t0).as_secs_f64().max(1e-9)
+            };
+            let rates: Vec<String> = (0..10).map(|i| format!("{:.0}", rate(i))).collect();
+            eprintln!(
+                "redflag index timings: passages/s per tenth of the files: {}; last/first {:.2}",
+                rates.join(" "),
+                rate(9) / rate(0).max(1e-9)
+            );
+        }
+        if let Ok(store) = IndexStore::open(&g.index) {
+            if let Ok(n) = store.segment_count() {
+                eprintln!("redflag index timings: {n} segments after merging");
+            }
+        }
     }
     Ok(if failures > 0 {
         ExitCode::Error
@@ -241,7 +440,12 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
     })
 }
 
-fn process(pipeline: &Pipeline, entry: &WalkEntry, max_bytes: u64) -> Outcome {
+fn process(
+    pipeline: &Pipeline,
+    entry: &WalkEntry,
+    old_hash: Option<&str>,
+    max_bytes: u64,
+) -> Outcome {
     if entry.size > max_bytes {
         return Outcome::TooLarge(entry.size);
     }
@@ -254,12 +458,93 @@ fn process(pipeline: &Pipeline, entry: &WalkEntry, max_bytes: u64) -> Outcome {
             })
         }
     };
+    if let Some(old) = old_hash.filter(|h| !h.is_empty()) {
+        let hash = ingest::hash(&bytes);
+        if hash == old {
+            return Outcome::Touched(hash);
+        }
+    }
+    let started = Instant::now();
     match pipeline.process(&entry.display(), entry.ext().as_deref(), &bytes) {
-        Ok(p) => Outcome::Done(Box::new(p)),
+        Ok(p) => Outcome::Done(Box::new(p), started.elapsed()),
         Err(e) => Outcome::Failed(e),
     }
 }
 
 fn display_dir(p: &Path) -> String {
     p.to_string_lossy().into_owned()
+}
+
+/// Progress on a terminal (stderr): files and pages done, pages per second, current file,
+/// ETA, failures so far. Hidden when stderr is not a terminal or with `--quiet`.
+struct Progress {
+    bar: indicatif::ProgressBar,
+    pages: std::sync::atomic::AtomicU64,
+    failed: std::sync::atomic::AtomicU64,
+    started: Instant,
+}
+
+impl Progress {
+    fn new(files: u64, quiet: bool) -> Progress {
+        use std::io::IsTerminal;
+        let bar = if quiet || !std::io::stderr().is_terminal() {
+            indicatif::ProgressBar::hidden()
+        } else {
+            let b = indicatif::ProgressBar::new(files);
+            b.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{elapsed_precise} [{bar:30}] {pos}/{len} files, ETA {eta}  {msg}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            );
+            b.enable_steady_tick(Duration::from_millis(200));
+            b
+        };
+        Progress {
+            bar,
+            pages: Default::default(),
+            failed: Default::default(),
+            started: Instant::now(),
+        }
+    }
+
+    fn current(&self, path: &str) {
+        if self.bar.is_hidden() {
+            return;
+        }
+        let pages = self.pages.load(std::sync::atomic::Ordering::Relaxed);
+        let rate = pages as f64 / self.started.elapsed().as_secs_f64().max(0.001);
+        let failed = self.failed.load(std::sync::atomic::Ordering::Relaxed);
+        let name: String = path
+            .chars()
+            .rev()
+            .take(40)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        self.bar.set_message(format!(
+            "{pages} pages ({rate:.0}/s), {failed} failed  {name}"
+        ));
+    }
+
+    fn file_done(&self, pages: u64, failed: bool) {
+        self.pages
+            .fetch_add(pages, std::sync::atomic::Ordering::Relaxed);
+        if failed {
+            self.failed
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        self.bar.inc(1);
+    }
+
+    /// Prints a line without tearing the bar.
+    fn warn(&self, msg: String) {
+        self.bar.suspend(|| warn(msg));
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
 }

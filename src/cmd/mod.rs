@@ -99,7 +99,41 @@ pub(crate) fn pipeline(g: &crate::cli::Global, limits: Limits) -> Result<Pipelin
         tagger,
         segmenter: Segmenter::default(),
         limits,
+        containers: Default::default(),
+        ocr: ocr_engine(g)?,
     })
+}
+
+/// The OCR engine from `--ocr-lang` / `--no-ocr`; its cache lives next to the index
+/// (`<index>.ocr/`).
+pub(crate) fn ocr_engine(g: &crate::cli::Global) -> Result<Option<crate::ocr::Ocr>, Error> {
+    if g.no_ocr {
+        return Ok(None);
+    }
+    let lang = g.ocr_lang.trim();
+    if lang.is_empty()
+        || !lang
+            .split('+')
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+    {
+        return Err(Error::Usage(format!(
+            "--ocr-lang {lang:?}: Tesseract language codes joined by + (eng, fra, eng+ara)"
+        )));
+    }
+    Ok(Some(crate::ocr::Ocr::new(
+        lang,
+        Some(ocr_cache_dir(&g.index)),
+    )))
+}
+
+/// `<index>.ocr`: next to the index folder, so `--rebuild` keeps it.
+pub(crate) fn ocr_cache_dir(index: &std::path::Path) -> std::path::PathBuf {
+    let mut name = index
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_else(|| ".redflag".into());
+    name.push(".ocr");
+    index.with_file_name(name)
 }
 
 /// Validates filter arguments into index filters.

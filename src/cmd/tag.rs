@@ -151,38 +151,65 @@ fn tag_files(
             .collect();
         for (f, r) in chunk.iter().zip(results) {
             match r {
-                Ok(p) => {
-                    docs += 1;
-                    for w in &p.document.warnings {
-                        super::warn(format!("{}: warning: {w}", f.display()));
+                Ok(mut p) => {
+                    // the file, then every document inside it (ZIP members, messages,
+                    // attachments), each under its own path
+                    let derived = std::mem::take(&mut p.derived);
+                    let mut all = vec![p];
+                    for d in derived {
+                        match d.outcome {
+                            Ok(dp) => all.push(dp),
+                            Err(e) if e.skip => {
+                                skipped += 1;
+                                if !g.quiet {
+                                    super::warn(format!(
+                                        "{}{}: {}",
+                                        f.display(),
+                                        d.suffix,
+                                        e.message
+                                    ));
+                                }
+                            }
+                            Err(e) => {
+                                failed += 1;
+                                super::warn(format!("{}{}: {}", f.display(), d.suffix, e.message));
+                            }
+                        }
                     }
-                    let title = p.document.title.clone();
-                    let meta = p.meta.clone();
-                    for tp in p.passages {
-                        passages += 1;
-                        tags += tp.tagging.tags.len();
-                        let e = Excerpt {
-                            doc: p.document.hash.clone(),
-                            path: p.document.path.clone(),
-                            title: title.clone(),
-                            format: p.document.kind.as_str().to_owned(),
-                            kind: meta.kind.clone(),
-                            lang: tp.lang,
-                            year: meta.year,
-                            page: tp.passage.page,
-                            passage: tp.passage.ordinal,
-                            range: tp.passage.range,
-                            text: tp.passage.text,
-                            tags: tp.tagging.tags,
-                            entities: tp.tagging.entities,
-                            dict_version: pipeline.tagger.version().to_owned(),
-                        };
-                        let line = excerpt_json(&e).to_string();
-                        if let Err(e) = out
-                            .write_all(line.as_bytes())
-                            .and_then(|_| out.write_all(b"\n"))
-                        {
-                            return super::write_err(None, e).map_or(Ok(ExitCode::Success), Err);
+                    for p in all {
+                        docs += 1;
+                        for w in &p.document.warnings {
+                            super::warn(format!("{}: warning: {w}", p.document.path));
+                        }
+                        let title = p.document.title.clone();
+                        let meta = p.meta.clone();
+                        for tp in p.passages {
+                            passages += 1;
+                            tags += tp.tagging.tags.len();
+                            let e = Excerpt {
+                                doc: p.document.hash.clone(),
+                                path: p.document.path.clone(),
+                                title: title.clone(),
+                                format: p.document.kind.as_str().to_owned(),
+                                kind: meta.kind.clone(),
+                                lang: tp.lang,
+                                year: meta.year,
+                                page: tp.passage.page,
+                                passage: tp.passage.ordinal,
+                                range: tp.passage.range,
+                                text: tp.passage.text,
+                                tags: tp.tagging.tags,
+                                entities: tp.tagging.entities,
+                                dict_version: pipeline.tagger.version().to_owned(),
+                            };
+                            let line = excerpt_json(&e).to_string();
+                            if let Err(e) = out
+                                .write_all(line.as_bytes())
+                                .and_then(|_| out.write_all(b"\n"))
+                            {
+                                return super::write_err(None, e)
+                                    .map_or(Ok(ExitCode::Success), Err);
+                            }
                         }
                     }
                 }

@@ -402,8 +402,8 @@ pub(crate) fn expand_term(raw: &str) -> Result<Vec<Term>, String> {
                 next.push(format!("{v}{head}{a}"));
             }
         }
-        if next.len() > 256 {
-            return Err(format!("term {raw:?}: more than 256 expansions"));
+        if next.len() > 1024 {
+            return Err(format!("term {raw:?}: more than 1024 expansions"));
         }
         variants = next;
         rest = &rest[close + 1..];

@@ -5,11 +5,18 @@
 //! Non-fatal problems (a limit hit on one page, a font without a Unicode mapping) are
 //! reported as warnings in [`Extracted::warnings`] while the rest of the text is kept.
 
+pub mod archive;
+pub mod docx;
+pub mod email;
 pub mod html;
+pub mod odt;
+pub(crate) mod office;
 pub mod pdf;
+pub mod rtf;
 pub mod text;
 
 use crate::model::{DocKind, Page};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// Resource limits for reading one document. Untrusted input is the normal case: every
@@ -78,12 +85,70 @@ pub enum ExtractError {
     },
 }
 
-/// Reads `bytes` as `kind`.
+/// Reads `bytes` as `kind`. Containers give their own text only (an e-mail's headers and
+/// body; nothing for an archive or a mailbox): see [`read`] for their members.
 pub fn extract(bytes: &[u8], kind: DocKind, limits: &Limits) -> Result<Extracted, ExtractError> {
+    read(bytes, kind, limits).map(|r| r.extracted)
+}
+
+/// A document inside another, found by [`read`]: `name` is its place in the container
+/// (`mail/2019.mbox`, `msg-12`, `attachment.pdf`). Archive members are read on demand
+/// ([`archive::Archive`]), so only messages and attachments are listed here.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Member<'a> {
+    /// The member's name inside its container (no `!/` in it).
+    pub name: String,
+    /// Its bytes.
+    pub bytes: std::borrow::Cow<'a, [u8]>,
+}
+
+/// What [`read`] returns: the text, format metadata, and the members of a container.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Read<'a> {
+    /// Title, date, pages, warnings.
+    pub extracted: Extracted,
+    /// Format metadata (`from`, `to`, `subject`, `author`, ...), see
+    /// [`crate::model::Document::metadata`].
+    pub metadata: BTreeMap<String, String>,
+    /// Messages of a mailbox, attachments of a message.
+    pub members: Vec<Member<'a>>,
+}
+
+/// Reads `bytes` as `kind`, with metadata and members. A ZIP archive has neither text nor
+/// listed members here: the pipeline opens it with [`archive::Archive`] and reads one member
+/// at a time, within its size and count limits.
+pub fn read<'a>(bytes: &'a [u8], kind: DocKind, limits: &Limits) -> Result<Read<'a>, ExtractError> {
+    let plain = |extracted| Read {
+        extracted,
+        ..Read::default()
+    };
     match kind {
-        DocKind::Pdf => pdf::extract(bytes, limits),
-        DocKind::Text => Ok(text::extract(bytes, false)),
-        DocKind::Markdown => Ok(text::extract(bytes, true)),
-        DocKind::Html => Ok(html::extract(bytes)),
+        DocKind::Pdf => pdf::extract(bytes, limits).map(plain),
+        DocKind::Text => Ok(plain(text::extract(bytes, false))),
+        DocKind::Markdown => Ok(plain(text::extract(bytes, true))),
+        DocKind::Html => Ok(plain(html::extract(bytes))),
+        DocKind::Rtf => rtf::extract(bytes, limits).map(plain),
+        DocKind::Docx => docx::extract(bytes, limits).map(|(extracted, metadata)| Read {
+            extracted,
+            metadata,
+            members: Vec::new(),
+        }),
+        DocKind::Odt => odt::extract(bytes, limits).map(|(extracted, metadata)| Read {
+            extracted,
+            metadata,
+            members: Vec::new(),
+        }),
+        DocKind::Email => email::read_message(bytes),
+        DocKind::Mbox => Ok(email::read_mbox(bytes)),
+        DocKind::Zip => Ok(Read::default()),
+        // one page, read by OCR in the pipeline
+        DocKind::Image => Ok(plain(Extracted {
+            pages: vec![Page {
+                number: 1,
+                needs_ocr: true,
+                ..Page::default()
+            }],
+            ..Extracted::default()
+        })),
     }
 }

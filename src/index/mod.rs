@@ -11,6 +11,7 @@
 mod query;
 mod schema;
 mod search;
+mod tokenize;
 
 pub use query::QueryError;
 pub use search::{Facets, Filters, Hit, SearchRequest, SearchResult, SortOrder};
@@ -20,7 +21,7 @@ use schema::{Fields, REC_FILE, REC_PASSAGE};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use tantivy::collector::DocSetCollector;
-use tantivy::query::TermQuery;
+use tantivy::query::{BooleanQuery, Occur, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
@@ -85,6 +86,12 @@ pub struct FileRecord {
     pub pages: u64,
     /// Number of passages.
     pub passages: u64,
+    /// Title (empty when none).
+    pub title: String,
+    /// File format.
+    pub format: String,
+    /// Document kind.
+    pub kind: String,
 }
 
 /// A passage with its tags, ready to index.
@@ -135,22 +142,36 @@ impl IndexStore {
     }
 
     /// Opens the index, creating the folder and an empty index when there is none.
+    ///
+    /// The version file is written before tantivy creates its files, so a process killed
+    /// in between leaves a folder the next run completes, never one it refuses.
     pub fn open_or_create(dir: &Path) -> Result<IndexStore, IndexError> {
-        if dir.join(VERSION_FILE).exists() && dir.join("meta.json").exists() {
-            return Self::open(dir);
-        }
-        std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
-        if dir.join("meta.json").exists() {
-            // A tantivy index without our version file: not ours, or from a crash at creation.
-            return Err(IndexError::Version {
+        if dir.exists() && !dir.is_dir() {
+            return Err(IndexError::Io {
                 path: dir.to_path_buf(),
-                found: "unknown".into(),
-                expected: SCHEMA_VERSION,
+                message: "exists and is not a folder; give --index a folder".into(),
             });
         }
-        let (schema, _) = schema::build();
-        let index = Index::create_in_dir(dir, schema).map_err(|e| tantivy_err(dir, e))?;
-        write_version(dir)?;
+        std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
+        if !dir.join(VERSION_FILE).exists() {
+            if dir.join("meta.json").exists() {
+                // A tantivy index without our version file: not ours.
+                return Err(IndexError::Version {
+                    path: dir.to_path_buf(),
+                    found: "unknown".into(),
+                    expected: SCHEMA_VERSION,
+                });
+            }
+            write_version(dir)?;
+        }
+        check_version(dir)?;
+        let index = if dir.join("meta.json").exists() {
+            Index::open_in_dir(dir)
+        } else {
+            let (schema, _) = schema::build();
+            Index::create_in_dir(dir, schema)
+        }
+        .map_err(|e| tantivy_err(dir, e))?;
         Self::from_index(index, dir)
     }
 
@@ -170,7 +191,7 @@ impl IndexStore {
 
     fn from_index(mut index: Index, dir: &Path) -> Result<IndexStore, IndexError> {
         let (_, fields) = schema::build();
-        schema::register_tokenizers(&index);
+        tokenize::register(&index);
         index.set_default_multithread_executor().ok();
         let reader = index
             .reader_builder()
@@ -183,6 +204,15 @@ impl IndexStore {
             fields,
             dir: dir.to_path_buf(),
         })
+    }
+
+    /// Number of segments in the last committed state (a health figure: it must stay
+    /// bounded however many runs and commits there were).
+    pub fn segment_count(&self) -> Result<usize, IndexError> {
+        self.reader
+            .reload()
+            .map_err(|e| tantivy_err(&self.dir, e))?;
+        Ok(self.reader.searcher().segment_readers().len())
     }
 
     /// The index folder.
@@ -221,6 +251,9 @@ impl IndexStore {
                 mtime_ns: n(f.mtime),
                 pages: n(f.pages),
                 passages: n(f.passages),
+                title: s(f.title),
+                format: s(f.format),
+                kind: s(f.kind),
             };
             out.insert(rec.key.clone(), rec);
         }
@@ -236,12 +269,34 @@ impl IndexStore {
                 tantivy::TantivyError::LockFailure(..) => IndexError::Locked(self.dir.clone()),
                 e => tantivy_err(&self.dir, e),
             })?;
+        writer.set_merge_policy(Box::new(merge_policy()));
         Ok(Writer {
             writer,
             fields: self.fields.clone(),
             dir: self.dir.clone(),
         })
     }
+}
+
+/// The merge policy, the same for a 100-file and a 1,000,000-passage index.
+///
+/// Each commit (every `--commit-every` documents, every 30 s, at the end) adds a segment.
+/// tantivy's log merge policy groups segments in levels of similar size and merges a level
+/// once it holds 8 segments, so the segment count grows with the logarithm of the index size,
+/// not with the number of commits: a 100-file index ends as one or a few segments, a
+/// 1,000,000-passage index built with a commit every 1,000 documents (about 100 commits) as a
+/// few dozen at most. Segments under 10,000 documents count as one level so small commits are
+/// merged quickly; segments stop growing at 5,000,000 documents (merges stay affordable on a
+/// laptop); a segment where 30 % of the documents were deleted by re-indexing is merged
+/// again, so changed files do not leave dead weight behind and search does not slow down
+/// after many incremental runs.
+fn merge_policy() -> tantivy::indexer::LogMergePolicy {
+    let mut p = tantivy::indexer::LogMergePolicy::default();
+    p.set_min_num_segments(8);
+    p.set_min_layer_size(10_000);
+    p.set_max_docs_before_merge(5_000_000);
+    p.set_del_docs_ratio_before_merge(0.3);
+    p
 }
 
 /// The index writer: replaces and removes files, commits at checkpoints.
@@ -297,14 +352,49 @@ impl Writer {
                 .add_document(d)
                 .map_err(|e| tantivy_err(&self.dir, e))?;
         }
+        let record = FileRecord {
+            title,
+            format: document.kind.as_str().to_owned(),
+            kind: meta.kind.clone(),
+            ..record.clone()
+        };
+        self.add_record(&record)
+    }
+
+    /// Replaces only the file record (the file was touched but its bytes are the same).
+    pub fn update_record(&mut self, record: &FileRecord) -> Result<(), IndexError> {
+        let q = BooleanQuery::new(vec![
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(self.fields.rec, REC_FILE),
+                    IndexRecordOption::Basic,
+                )) as Box<dyn tantivy::query::Query>,
+            ),
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(self.fields.key, &record.key),
+                    IndexRecordOption::Basic,
+                )),
+            ),
+        ]);
+        self.writer
+            .delete_query(Box::new(q))
+            .map_err(|e| tantivy_err(&self.dir, e))?;
+        self.add_record(record)
+    }
+
+    fn add_record(&mut self, record: &FileRecord) -> Result<(), IndexError> {
+        let f = &self.fields;
         let mut d = TantivyDocument::default();
         d.add_text(f.rec, REC_FILE);
         d.add_text(f.key, &record.key);
         d.add_text(f.doc, &record.doc);
         d.add_text(f.path, &record.path);
-        d.add_text(f.title, &title);
-        d.add_text(f.format, document.kind.as_str());
-        d.add_text(f.kind, &meta.kind);
+        d.add_text(f.title, &record.title);
+        d.add_text(f.format, &record.format);
+        d.add_text(f.kind, &record.kind);
         d.add_u64(f.size, record.size);
         d.add_u64(f.mtime, record.mtime_ns);
         d.add_u64(f.pages, record.pages);
@@ -336,6 +426,17 @@ impl Writer {
             .wait_merging_threads()
             .map_err(|e| tantivy_err(&self.dir, e))
     }
+}
+
+/// Checks a query without an index on disk (for fuzzing and for validating query lists).
+pub fn validate_query(q: &str) -> Result<(), QueryError> {
+    static EMPTY: std::sync::LazyLock<(Index, Fields)> = std::sync::LazyLock::new(|| {
+        let (schema, fields) = schema::build();
+        let index = Index::create_in_ram(schema);
+        tokenize::register(&index);
+        (index, fields)
+    });
+    query::parse(&EMPTY.0, &EMPTY.1, q).map(|_| ())
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> String {
@@ -381,9 +482,27 @@ fn tantivy_err(dir: &Path, e: tantivy::TantivyError) -> IndexError {
             path: dir.to_path_buf(),
             message: io.to_string(),
         },
-        source => IndexError::Tantivy {
-            path: dir.to_path_buf(),
-            source,
-        },
+        source => {
+            // A writer thread that died on an I/O error is reported by tantivy without the
+            // cause: find out whether the disk is full or the folder unwritable.
+            if let Some(message) = probe_writable(dir) {
+                return IndexError::Io {
+                    path: dir.to_path_buf(),
+                    message: format!("{message}; the last committed state of the index is intact"),
+                };
+            }
+            IndexError::Tantivy {
+                path: dir.to_path_buf(),
+                source,
+            }
+        }
     }
+}
+
+/// Writes and removes a 1 MiB file in `dir`; returns the error message if that fails.
+fn probe_writable(dir: &Path) -> Option<String> {
+    let probe = dir.join(".redflag-write-probe");
+    let result = std::fs::write(&probe, vec![0u8; 1 << 20]);
+    let _ = std::fs::remove_file(&probe);
+    result.err().map(|e| e.to_string())
 }

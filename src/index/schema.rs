@@ -12,9 +12,9 @@ pub const REC_PASSAGE: &str = "passage";
 /// Record type of a file (catalogue) document.
 pub const REC_FILE: &str = "file";
 /// The tokenizer of the `text` field: English stemming, so `bribes` finds `bribed`.
-pub const TEXT_TOKENIZER: &str = "en_stem";
+pub const TEXT_TOKENIZER: &str = super::tokenize::STEM;
 /// The tokenizer of the `text_exact` field: words, lower-cased, not stemmed.
-pub const EXACT_TOKENIZER: &str = "redflag_exact";
+pub const EXACT_TOKENIZER: &str = super::tokenize::EXACT;
 
 /// Handles to every field of the schema.
 #[derive(Debug, Clone)]
@@ -118,16 +118,4 @@ pub fn build() -> (Schema, Fields) {
         passages: b.add_u64_field("passages", STORED),
     };
     (b.build(), fields)
-}
-
-/// Registers the tokenizers the schema names (on every open).
-pub fn register_tokenizers(index: &tantivy::Index) {
-    use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer};
-    index.tokenizers().register(
-        EXACT_TOKENIZER,
-        TextAnalyzer::builder(SimpleTokenizer::default())
-            .filter(RemoveLongFilter::limit(80))
-            .filter(LowerCaser)
-            .build(),
-    );
 }

@@ -2,7 +2,12 @@
 //! fixtures and sample collection, and on the shared development sets in `../shared`.
 
 mod cli;
+mod export_formats;
+mod formats;
+mod fuzz_regressions;
 mod pdf;
+mod robustness;
+mod search;
 mod shared_sets;
 mod tagging;
 mod util;
