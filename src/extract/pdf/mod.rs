@@ -173,13 +173,50 @@ fn title(objs: &Objects) -> Option<String> {
         .get(b"Info")
         .ok()
         .map(|o| objs.resolve(o))
+        .and_then(as_dict);
+    if let Some(Object::String(s, _)) = info.map(|i| objs.get(i, b"Title")) {
+        let t = one_line(&objects::text_string(s));
+        if !t.is_empty() {
+            return Some(t);
+        }
+    }
+    xmp_title(objs)
+}
+
+/// `dc:title` from the catalog's XMP metadata stream.
+fn xmp_title(objs: &Objects) -> Option<String> {
+    let root = objs
+        .doc
+        .trailer
+        .get(b"Root")
+        .ok()
+        .map(|o| objs.resolve(o))
         .and_then(as_dict)?;
-    let t = match objs.get(info, b"Title") {
-        Object::String(s, _) => objects::text_string(s),
-        _ => return None,
-    };
-    let t = one_line(&t);
+    let meta = objs.get(root, b"Metadata");
+    if !matches!(meta, Object::Stream(_)) {
+        return None;
+    }
+    let d = objs.decode(meta);
+    let xml = String::from_utf8_lossy(&d.data);
+    let start = xml.find("<dc:title")?;
+    let rest = &xml[start..xml[start..].find("</dc:title>").map(|e| start + e)?];
+    // The first rdf:li (or the element's own text), tags stripped.
+    let body = rest.find("<rdf:li").map(|i| &rest[i..]).unwrap_or(rest);
+    let text_start = body.find('>')? + 1;
+    let text_end = body[text_start..]
+        .find('<')
+        .map(|e| text_start + e)
+        .unwrap_or(body.len());
+    let t = one_line(&unescape_xml(&body[text_start..text_end]));
     (!t.is_empty()).then_some(t)
+}
+
+fn unescape_xml(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
 }
 
 /// An inherited page attribute (Resources, MediaBox, CropBox, Rotate).
@@ -253,6 +290,11 @@ fn read_page(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn xml_entities() {
+        assert_eq!(unescape_xml("A &amp; B &lt;C&gt;"), "A & B <C>");
+    }
 
     #[test]
     fn not_a_pdf() {
