@@ -26,31 +26,29 @@ import os, re, subprocess, sys, time, json
 
 BIN, SHARED, OUT = os.environ["BIN"], os.environ["SHARED"], os.environ["OUT"]
 
-def run(cmd, timeout):
-    """Runs cmd; returns (rc, seconds, stdout bytes, stderr text, max RSS in KiB)."""
+def run(cmd, timeout, keep_stderr=True):
+    """Runs cmd; returns (rc, seconds, stdout bytes, stderr text, 0)."""
     t = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE if keep_stderr else subprocess.DEVNULL)
     try:
         out, err = p.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         p.kill()
-        out, err = p.communicate()
+        p.communicate()
         return None, time.perf_counter() - t, b"", "timeout", 0
     dt = time.perf_counter() - t
-    return p.returncode, dt, out, err.decode("utf-8", "replace"), 0
+    return p.returncode, dt, out, (err or b"").decode("utf-8", "replace"), 0
 
 def rss_of(cmd, timeout):
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    t = time.time()
-    while True:
-        pid, status, ru = os.wait4(p.pid, os.WNOHANG)
-        if pid:
-            return ru.ru_maxrss
-        if time.time() - t > timeout:
-            p.kill()
-            os.wait4(p.pid, 0)
-            return None
-        time.sleep(0.01)
+    """Max RSS of cmd in KiB, measured by /usr/bin/time (a small launcher: Linux carries the
+    launcher's peak over exec into the child's figure)."""
+    if not os.path.exists("/usr/bin/time"):
+        return None
+    p = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, timeout=timeout)
+    last = p.stderr.decode("utf-8", "replace").strip().splitlines()
+    return int(last[-1]) if last and last[-1].isdigit() else None
 
 # ---------------------------------------------------------------- 1. extract-bench
 bench = os.path.join(SHARED, "extract-bench")
@@ -96,12 +94,23 @@ for f in files:
     r["rf_panic"] = "internal error" in err or "panicked" in err
     lines = [l for l in err.splitlines() if l.strip() and "warning:" not in l]
     r["rf_reason"] = lines[0] if lines else ("no text" if rc == 0 else f"exit {rc}")
-    rc2, dt2, _, err2, _ = run(["pdftotext", "-enc", "UTF-8", src, os.path.join(OUT, "pt.txt")], 120)
-    ptext = open(os.path.join(OUT, "pt.txt"), encoding="utf-8", errors="replace").read() if rc2 == 0 else ""
+    rc2, dt2, _, err2, _ = run(["pdftotext", "-enc", "UTF-8", src, os.path.join(OUT, "pt.txt")], 120,
+                                 keep_stderr=False)
+    # Stream the output: a bomb can make pdftotext write gigabytes, and this process's size
+    # would then show up in every later child's max RSS (Linux keeps it across exec).
+    pt_pages, pt_text = 0, False
+    if rc2 == 0 and os.path.exists(os.path.join(OUT, "pt.txt")):
+        with open(os.path.join(OUT, "pt.txt"), "rb") as fh:
+            while True:
+                chunk = fh.read(1 << 20)
+                if not chunk:
+                    break
+                pt_pages += chunk.count(b"\f")
+                pt_text = pt_text or chunk.strip() != b""
     if os.path.exists(os.path.join(OUT, "pt.txt")):
         os.remove(os.path.join(OUT, "pt.txt"))
-    r["pt_ok"] = rc2 == 0 and ptext.strip() != ""
-    r["pt_time"], r["pt_pages"] = dt2, ptext.count("\f")
+    r["pt_ok"] = rc2 == 0 and pt_text
+    r["pt_time"], r["pt_pages"] = dt2, pt_pages
     r["pt_hang"] = rc2 is None
     rows.append(r)
 

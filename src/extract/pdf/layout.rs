@@ -120,8 +120,9 @@ fn is_mark(c: char) -> bool {
     matches!(c as u32, 0x0300..=0x036F | 0x0483..=0x0489 | 0x0591..=0x05C7 | 0x0610..=0x061A | 0x064B..=0x065F | 0x0670 | 0x06D6..=0x06ED | 0x0E31 | 0x0E34..=0x0E3A | 0x0E47..=0x0E4E | 0x0EB1 | 0x0EB4..=0x0EBC | 0x0EC8..=0x0ECD | 0x0900..=0x0903 | 0x093A..=0x094F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F)
 }
 
-/// Lays out a page's glyphs. `page_box` is the crop box in user space: left, bottom, right, top.
-pub fn layout(glyphs: &[Glyph], page_box: [f32; 4]) -> PageLayout {
+/// Lays out a page's glyphs. `page_box` is the crop box in user space (left, bottom, right,
+/// top); glyphs far outside `visible` (the media box) are left out.
+pub fn layout(glyphs: &[Glyph], page_box: [f32; 4], visible: [f32; 4]) -> PageLayout {
     // Writing direction of each glyph, quantised to whole degrees.
     let mut dirs: Vec<i32> = Vec::with_capacity(glyphs.len());
     for g in glyphs {
@@ -162,11 +163,25 @@ pub fn layout(glyphs: &[Glyph], page_box: [f32; 4]) -> PageLayout {
             .map(|c| c.1)
             .fold(f32::NEG_INFINITY, f32::max),
     ];
+    // Text drawn well off the page is not visible: leave it out.
+    let v = [
+        visible[0].min(page_box[0]),
+        visible[1].min(page_box[1]),
+        visible[2].max(page_box[2]),
+        visible[3].max(page_box[3]),
+    ];
+    let (pw, ph) = (v[2] - v[0], v[3] - v[1]);
+    let on_page = |g: &Glyph| {
+        g.x >= v[0] - 0.1 * pw
+            && g.x <= v[2] + 0.1 * pw
+            && g.y >= v[1] - 0.1 * ph
+            && g.y <= v[3] + 0.1 * ph
+    };
     for (dir, _) in counts.iter().take(16) {
         let angle = (*dir as f32).to_radians();
         let mut gs: Vec<G> = Vec::new();
         for (i, g) in glyphs.iter().enumerate() {
-            if dirs[i] != *dir {
+            if dirs[i] != *dir || !on_page(g) {
                 continue;
             }
             let (x, y) = rot(angle, g.x, g.y);
@@ -804,7 +819,7 @@ mod tests {
         let x = word(&mut g, "Hello", 100.0, 700.0, 10.0);
         word(&mut g, "world", x + 3.0, 700.0, 10.0);
         word(&mut g, "a b", 100.0, 688.0, 10.0);
-        let l = layout(&g, [0.0, 0.0, 612.0, 792.0]);
+        let l = layout(&g, [0.0, 0.0, 612.0, 792.0], [0.0, 0.0, 612.0, 792.0]);
         assert_eq!(text(&l), "Hello world\na b\n");
         assert_eq!(l.lines[0].chars.len(), 10);
     }
@@ -827,7 +842,7 @@ mod tests {
             let y = 700.0 - 12.0 * i as f32;
             word(&mut g, &format!("right{i} aaaa bbbb cccc"), 320.0, y, 10.0);
         }
-        let l = layout(&g, [0.0, 0.0, 612.0, 792.0]);
+        let l = layout(&g, [0.0, 0.0, 612.0, 792.0], [0.0, 0.0, 612.0, 792.0]);
         let t = text(&l);
         let order: Vec<&str> = t
             .split_whitespace()
@@ -862,7 +877,7 @@ mod tests {
                 y += 5.0;
             }
         }
-        let l = layout(&g, [0.0, 0.0, 612.0, 792.0]);
+        let l = layout(&g, [0.0, 0.0, 612.0, 792.0], [0.0, 0.0, 612.0, 792.0]);
         assert_eq!(text(&l), "first line\nsecond line\n");
     }
 
@@ -876,7 +891,7 @@ mod tests {
             700.0,
             10.0,
         );
-        let l = layout(&g, [0.0, 0.0, 612.0, 792.0]);
+        let l = layout(&g, [0.0, 0.0, 612.0, 792.0], [0.0, 0.0, 612.0, 792.0]);
         assert_eq!(l.lines[0].text, "find often exam-");
     }
 
@@ -905,7 +920,7 @@ mod tests {
             );
             y -= 12.0;
         }
-        let l = layout(&g, [0.0, 0.0, 612.0, 792.0]);
+        let l = layout(&g, [0.0, 0.0, 612.0, 792.0], [0.0, 0.0, 612.0, 792.0]);
         let paras: Vec<bool> = l.lines.iter().map(|l| l.para_before).collect();
         assert_eq!(paras, vec![true, false, false, true, false, false]);
     }

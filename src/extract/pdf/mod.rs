@@ -72,7 +72,7 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError>
             max_depth: limits.max_depth,
             deadline,
         };
-        let (pc, page_box) = read_page(
+        let (pc, page_box, media) = read_page(
             &objs,
             pid,
             &mut caches,
@@ -89,7 +89,7 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError>
         for w in &pc.warnings {
             out.warnings.push(format!("page {number}: {w}"));
         }
-        let lay = layout::layout(&pc.glyphs, page_box);
+        let lay = layout::layout(&pc.glyphs, page_box, media);
         let suspect = pc.unmapped > 0 || pc.glyphs.iter().any(|g| g.suspect);
         let visible = pc.glyphs.iter().any(|g| !g.text.trim().is_empty());
         let needs_ocr = !visible && (pc.images > 0 || pc.unmapped > 0);
@@ -144,7 +144,12 @@ fn load(bytes: &[u8], limits: &Limits) -> Result<Document, ExtractError> {
         max_decompressed_size: Some(limits.max_stream_bytes),
         ..LoadOptions::default()
     };
-    let doc = Document::load_mem_with_options(bytes, opts).map_err(|e| match e {
+    // lopdf is third-party code on hostile input: a panic in its parser costs the document.
+    let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        Document::load_mem_with_options(bytes, opts)
+    }))
+    .map_err(|_| ExtractError::Damaged("the PDF parser gave up on this file".into()))?;
+    let doc = loaded.map_err(|e| match e {
         lopdf::Error::Decryption(_)
         | lopdf::Error::InvalidPassword
         | lopdf::Error::AlreadyEncrypted => ExtractError::Encrypted,
@@ -168,13 +173,50 @@ fn title(objs: &Objects) -> Option<String> {
         .get(b"Info")
         .ok()
         .map(|o| objs.resolve(o))
+        .and_then(as_dict);
+    if let Some(Object::String(s, _)) = info.map(|i| objs.get(i, b"Title")) {
+        let t = one_line(&objects::text_string(s));
+        if !t.is_empty() {
+            return Some(t);
+        }
+    }
+    xmp_title(objs)
+}
+
+/// `dc:title` from the catalog's XMP metadata stream.
+fn xmp_title(objs: &Objects) -> Option<String> {
+    let root = objs
+        .doc
+        .trailer
+        .get(b"Root")
+        .ok()
+        .map(|o| objs.resolve(o))
         .and_then(as_dict)?;
-    let t = match objs.get(info, b"Title") {
-        Object::String(s, _) => objects::text_string(s),
-        _ => return None,
-    };
-    let t = one_line(&t);
+    let meta = objs.get(root, b"Metadata");
+    if !matches!(meta, Object::Stream(_)) {
+        return None;
+    }
+    let d = objs.decode(meta);
+    let xml = String::from_utf8_lossy(&d.data);
+    let start = xml.find("<dc:title")?;
+    let rest = &xml[start..xml[start..].find("</dc:title>").map(|e| start + e)?];
+    // The first rdf:li (or the element's own text), tags stripped.
+    let body = rest.find("<rdf:li").map(|i| &rest[i..]).unwrap_or(rest);
+    let text_start = body.find('>')? + 1;
+    let text_end = body[text_start..]
+        .find('<')
+        .map(|e| text_start + e)
+        .unwrap_or(body.len());
+    let t = one_line(&unescape_xml(&body[text_start..text_end]));
     (!t.is_empty()).then_some(t)
+}
+
+fn unescape_xml(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
 }
 
 /// An inherited page attribute (Resources, MediaBox, CropBox, Rotate).
@@ -215,10 +257,11 @@ fn read_page(
     limits: &PageLimits,
     number: u32,
     warnings: &mut Vec<String>,
-) -> (content::PageContent, [f32; 4]) {
+) -> (content::PageContent, [f32; 4], [f32; 4]) {
     let Some(page) = as_dict(objs.get_id(pid)) else {
         warnings.push(format!("page {number}: page object missing"));
-        return (content::PageContent::default(), [0.0, 0.0, 612.0, 792.0]);
+        let letter = [0.0, 0.0, 612.0, 792.0];
+        return (content::PageContent::default(), letter, letter);
     };
     let media = rect(objs, inherited(objs, page, b"MediaBox")).unwrap_or([0.0, 0.0, 612.0, 792.0]);
     let page_box = rect(objs, inherited(objs, page, b"CropBox")).unwrap_or(media);
@@ -241,12 +284,17 @@ fn read_page(
     }
     let interp = Interpreter::new(objs, caches, limits);
     let pc = interp.run_page(&data, resources);
-    (pc, page_box)
+    (pc, page_box, media)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn xml_entities() {
+        assert_eq!(unescape_xml("A &amp; B &lt;C&gt;"), "A & B <C>");
+    }
 
     #[test]
     fn not_a_pdf() {
