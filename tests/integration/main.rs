@@ -6,6 +6,7 @@ mod codebook_cli;
 mod export_formats;
 mod formats;
 mod fuzz_regressions;
+mod hostile;
 mod pdf;
 mod robustness;
 mod search;
