@@ -100,7 +100,7 @@ fn hostile_set() -> Vec<(&'static str, Vec<u8>)> {
     deep.extend_from_slice(TEXT);
     set.push(("nested-arrays.pdf", page_doc("", stream("", &deep), vec![])));
     let mut dicts = "<< /A ".repeat(50_000);
-    dicts.push_str("1");
+    dicts.push('1');
     dicts.push_str(&" >>".repeat(50_000));
     set.push((
         "nested-dicts.pdf",
