@@ -242,3 +242,34 @@ fn a_full_disk_is_a_clear_error_and_the_previous_index_survives() {
     let (code, err) = run(&[OsStr::new("search"), OsStr::new("envelope")]);
     assert_eq!(code, 0, "{err}");
 }
+
+#[test]
+fn bad_arguments_and_odd_file_names() {
+    use std::os::unix::ffi::OsStrExt;
+    let t = TestDir::new();
+    // Unknown flag, missing argument, bad value: clap's message and exit code 2.
+    let r = t.run(["search", "--nonsense"]).expect_code(2);
+    assert!(r.stderr().contains("--nonsense"), "{}", r.stderr());
+    t.run(["index"]).expect_code(2);
+    let r = t.run(["search", "x", "--limit", "many"]).expect_code(2);
+    assert!(r.stderr().contains("many"), "{}", r.stderr());
+    // A file name that is not UTF-8 is indexed and cited (lossily), not skipped or fatal.
+    let dir = t.path().join("odd");
+    std::fs::create_dir_all(&dir).unwrap();
+    let name = OsStr::from_bytes(b"caf\xe9-notes.txt");
+    std::fs::write(dir.join(name), "The clerk sold a forged visa.").unwrap();
+    let r = t.run(["index", "odd"]).expect_code(0);
+    assert!(r.stderr().contains("1 new"), "{}", r.stderr());
+    let hits = t
+        .run(["search", "--json", "visa"])
+        .expect_code(0)
+        .json_lines();
+    assert!(
+        hits[0]["path"]
+            .as_str()
+            .unwrap()
+            .contains("caf\u{FFFD}-notes.txt"),
+        "{:?}",
+        hits[0]["path"]
+    );
+}
