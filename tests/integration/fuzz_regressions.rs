@@ -8,6 +8,13 @@ use std::path::{Path, PathBuf};
 fn inputs(target: &str) -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz");
     let mut out = Vec::new();
+    // The sample collection seeds the document targets (the fuzz README copies it too).
+    if matches!(target, "pdf" | "html_text" | "segment_tag") {
+        let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sample/collection");
+        if let Ok(rd) = std::fs::read_dir(sample) {
+            out.extend(rd.filter_map(Result::ok).map(|e| e.path()));
+        }
+    }
     for dir in ["seeds", "regressions"] {
         if let Ok(rd) = std::fs::read_dir(root.join(dir).join(target)) {
             out.extend(rd.filter_map(Result::ok).map(|e| e.path()).filter(|p| {
