@@ -54,16 +54,7 @@ pub fn extract(
     })?;
     let walked = office::walk(&body, &WORD, kind, "word/document.xml")?;
     let mut out = Extracted::default();
-    let mut pages: Vec<Page> = walked
-        .pages
-        .into_iter()
-        .enumerate()
-        .map(|(i, text)| Page {
-            number: i as u32 + 1,
-            text,
-            ..Page::default()
-        })
-        .collect();
+    let mut pages: Vec<Page> = office::into_pages(walked.pages);
 
     // Footnotes and endnotes: each w:footnote is one note; ids -1 and 0 are separators.
     let mut notes = Vec::new();

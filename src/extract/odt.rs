@@ -64,16 +64,7 @@ pub fn extract(
     })?;
     let walked = office::walk(&content, &BODY, kind, "content.xml")?;
     let mut out = Extracted::default();
-    let mut pages: Vec<Page> = walked
-        .pages
-        .into_iter()
-        .enumerate()
-        .map(|(i, text)| Page {
-            number: i as u32 + 1,
-            text,
-            ..Page::default()
-        })
-        .collect();
+    let mut pages: Vec<Page> = office::into_pages(walked.pages);
     if let Some(last) = pages.last_mut() {
         for (i, n) in walked.notes.iter().enumerate() {
             if !last.text.is_empty() {

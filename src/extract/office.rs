@@ -342,6 +342,19 @@ pub(crate) fn member<R: Read + Seek>(
 }
 
 /// Opens an office package.
+/// Numbered pages from the texts a walk split at page breaks.
+pub(crate) fn into_pages(texts: Vec<String>) -> Vec<crate::model::Page> {
+    texts
+        .into_iter()
+        .enumerate()
+        .map(|(i, text)| crate::model::Page {
+            number: i as u32 + 1,
+            text,
+            ..crate::model::Page::default()
+        })
+        .collect()
+}
+
 pub(crate) fn open(
     bytes: &[u8],
     kind: DocKind,

@@ -7,7 +7,7 @@
 //! the glyphs found so far and reports a warning.
 
 use super::font::{Code, Font};
-use super::objects::{as_dict, as_num, Objects};
+use super::objects::{as_dict, as_num, ascii_hex, Objects};
 use lopdf::{Dictionary, Object, ObjectId};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -720,28 +720,13 @@ impl<'d> Lexer<'d> {
 
     fn hex(&mut self) -> Vec<u8> {
         self.pos += 1;
-        let mut out = Vec::new();
-        let mut hi: Option<u8> = None;
-        while let Some(c) = self.peek() {
-            self.pos += 1;
-            if c == b'>' {
-                break;
-            }
-            let v = match c {
-                b'0'..=b'9' => c - b'0',
-                b'a'..=b'f' => c - b'a' + 10,
-                b'A'..=b'F' => c - b'A' + 10,
-                _ => continue,
-            };
-            match hi.take() {
-                Some(h) => out.push(h << 4 | v),
-                None => hi = Some(v),
-            }
-        }
-        if let Some(h) = hi {
-            out.push(h << 4);
-        }
-        out
+        let rest = &self.data[self.pos.min(self.data.len())..];
+        let end = rest
+            .iter()
+            .position(|&c| c == b'>')
+            .map_or(rest.len(), |i| i + 1);
+        self.pos += end;
+        ascii_hex(&rest[..end])
     }
 
     fn name(&mut self) -> Vec<u8> {

@@ -367,7 +367,8 @@ fn inflate_with<R: Read>(mut r: R, cap: usize) -> (Vec<u8>, Option<StreamError>)
     }
 }
 
-fn ascii_hex(data: &[u8]) -> Vec<u8> {
+/// Decodes hex digits up to `>` (whitespace and junk skipped; an odd last digit is padded).
+pub(super) fn ascii_hex(data: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(data.len() / 2);
     let mut hi: Option<u8> = None;
     for &b in data {
