@@ -267,13 +267,11 @@ impl Tagger {
         let lex_sets = sets.lexicons.clone();
         let entities = entities::Compiled::new(codebook, &lex_sets, &mut |t| sets.add(t));
         let ac = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
             .kind(Some(AhoCorasickKind::DFA))
             .build(&sets.patterns)
             .or_else(|_| {
                 AhoCorasickBuilder::new()
-                    .ascii_case_insensitive(true)
                     .match_kind(MatchKind::Standard)
                     .build(&sets.patterns)
             })
@@ -316,7 +314,7 @@ impl Tagger {
     fn scan(&self, text: &str) -> Vec<Hit> {
         let folded = text::fold(text);
         let mut hits = Vec::new();
-        for m in self.ac.find_overlapping_iter(folded.as_ref()) {
+        for m in self.ac.find_overlapping_iter(&folded) {
             let p = &self.pats[m.pattern().as_usize()];
             let (s, mut e) = (m.start(), m.end());
             if p.start_check && text[..s].chars().next_back().is_some_and(text::wordy) {
