@@ -117,9 +117,24 @@ pub struct CodebookError {
 /// One literal term after expansion: lower-cased text and whether it is a prefix (`brib*`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Term {
-    /// The literal (NFC, case-folded the way the tagger folds text).
+    /// The literal head (NFC, case-folded the way the tagger folds text): the whole term, or
+    /// the words up to and including the first `word*`.
     pub text: String,
-    /// A trailing `*`: any word continuation matches (`brib*`: bribe, bribed, bribery).
+    /// The head ends in `*`: any continuation of its last word matches (`brib*`: bribe,
+    /// bribed, bribery).
+    pub prefix: bool,
+    /// The words after the head's `word*`, checked at each hit of the head ("false
+    /// statement* in the passport application"), so a phrase with a wildcard inside is one
+    /// automaton pattern, not one per inflection.
+    pub tail: Vec<TailWord>,
+}
+
+/// One word of a term's tail.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TailWord {
+    /// The word (NFC, folded), without its `*`.
+    pub word: String,
+    /// Written `word*`: any continuation matches.
     pub prefix: bool,
 }
 
@@ -351,56 +366,30 @@ pub(crate) fn fold_str(s: &str) -> String {
     s.chars().map(fold_char).collect()
 }
 
-/// Endings a mid-phrase `word*` expands to ("tip* off": tips off, tipped off, tipping off).
-/// Stems ending in `e` take the short forms; a final consonant may double before -ed/-ing.
-fn inflections(stem: &str) -> Vec<String> {
-    const AFTER_E: &[&str] = &["", "s", "d", "r", "rs", "ry"];
-    const OTHER: &[&str] = &[
-        "", "s", "es", "e", "ed", "ing", "er", "ers", "ery", "ion", "ions", "ation", "y", "ies",
-        "ied", "ying", "ment", "ments", "ive",
-    ];
-    let mut out: Vec<String> = if stem.ends_with('e') {
-        AFTER_E.iter().map(|s| format!("{stem}{s}")).collect()
-    } else {
-        OTHER.iter().map(|s| format!("{stem}{s}")).collect()
-    };
-    if let Some(last) = stem.chars().last() {
-        if last.is_ascii_alphabetic() && !"aeiouwxy".contains(last) {
-            out.push(format!("{stem}{last}ed"));
-            out.push(format!("{stem}{last}ing"));
-        }
-    }
-    out
-}
-
-/// Expands term syntax: `{a,b}` alternatives (several groups allowed, no nesting), a
-/// trailing `*` (prefix: any continuation of the last word) and `word*` inside a phrase (the
-/// common English inflections of that word). Returns the expanded, folded, NFC terms.
+/// Expands term syntax: `{a,b}` alternatives (several groups allowed, no nesting) and `word*`
+/// (any continuation of that word: at the end of a term, `brib*`; inside a phrase, `tip* off`
+/// = tip off, tips off, tipped off, tipping off). Returns the expanded, folded, NFC terms, each
+/// split at its first `word*` into the literal head and the tail checked after it.
 pub(crate) fn expand_term(raw: &str) -> Result<Vec<Term>, String> {
     use unicode_normalization::UnicodeNormalization;
     let t = raw.trim();
     if t.is_empty() {
         return Err("empty term".into());
     }
-    let (body, prefix) = match t.strip_suffix('*') {
-        Some(b) => (b, true),
-        None => (t, false),
-    };
-    if body
-        .split_whitespace()
+    if t.split_whitespace()
         .any(|w| w.trim_end_matches('*').contains('*') || w.starts_with('*'))
     {
         return Err(format!(
             "term {raw:?}: '*' is only allowed at the end of a word"
         ));
     }
-    if body.contains('@') || body.contains('|') {
+    if t.contains('@') || t.contains('|') {
         return Err(format!(
             "term {raw:?}: '@' and '|' belong in near/unless lists, not in terms"
         ));
     }
     let mut variants = vec![String::new()];
-    let mut rest = body;
+    let mut rest = t;
     while let Some(open) = rest.find(['{', '}']) {
         if rest.as_bytes()[open] == b'}' {
             return Err(format!("term {raw:?}: '}}' without '{{'"));
@@ -427,43 +416,31 @@ pub(crate) fn expand_term(raw: &str) -> Result<Vec<Term>, String> {
         variants = next;
         rest = &rest[close + 1..];
     }
-    // Words ending in '*' inside a phrase take the common English inflections.
-    let mut inflected = Vec::new();
-    for v in variants {
-        let full = format!("{v}{rest}");
-        let mut acc = vec![String::new()];
-        for (i, w) in full.split_whitespace().enumerate() {
-            let sep = if i == 0 { "" } else { " " };
-            let forms: Vec<String> = match w.strip_suffix('*') {
-                Some(stem) => inflections(stem),
-                None => vec![w.to_string()],
-            };
-            acc = acc
-                .iter()
-                .flat_map(|a| forms.iter().map(move |f| format!("{a}{sep}{f}")))
-                .collect();
-            if acc.len() > 1024 {
-                return Err(format!("term {raw:?}: more than 1024 expansions"));
-            }
-        }
-        inflected.extend(acc);
-    }
     let mut out = Vec::new();
-    for full in inflected {
-        let norm: String = full
-            .nfc()
-            .collect::<String>()
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
-        let folded = fold_str(norm.trim());
-        if folded.is_empty() {
+    for v in variants {
+        let full: String = format!("{v}{rest}").nfc().collect();
+        let words: Vec<&str> = full.split_whitespace().collect();
+        if words.iter().all(|w| w.trim_end_matches('*').is_empty()) {
             return Err(format!("term {raw:?}: expands to an empty term"));
         }
-        out.push(Term {
-            text: folded,
-            prefix,
-        });
+        let cut = words
+            .iter()
+            .position(|w| w.ends_with('*'))
+            .unwrap_or(words.len() - 1);
+        let head = words[..=cut].join(" ");
+        let prefix = head.ends_with('*');
+        let text = fold_str(head.trim_end_matches('*'));
+        let tail = words[cut + 1..]
+            .iter()
+            .map(|w| TailWord {
+                word: fold_str(w.trim_end_matches('*')),
+                prefix: w.ends_with('*'),
+            })
+            .collect();
+        if text.is_empty() {
+            return Err(format!("term {raw:?}: expands to an empty term"));
+        }
+        out.push(Term { text, prefix, tail });
     }
     Ok(out)
 }
@@ -950,8 +927,23 @@ mod tests {
         assert_eq!(t[1].text, "took a brib");
         assert!(t[1].prefix);
         assert!(expand_term("a*b").is_err());
-        let infl = expand_term("tip* off").unwrap();
-        assert!(infl.iter().any(|t| t.text == "tipped off") && !infl[0].prefix);
+        let infl = expand_term("tip* {the,a} smuggler*").unwrap();
+        assert_eq!(infl.len(), 2);
+        assert_eq!((infl[0].text.as_str(), infl[0].prefix), ("tip", true));
+        assert_eq!(
+            infl[1].tail,
+            vec![
+                TailWord {
+                    word: "a".into(),
+                    prefix: false
+                },
+                TailWord {
+                    word: "smuggler".into(),
+                    prefix: true
+                }
+            ]
+        );
+        assert!(expand_term("* *").is_err());
         assert!(expand_term("{a,b").is_err());
         assert!(expand_term("   ").is_err());
         assert_eq!(expand_term("Công An").unwrap()[0].text, "công an");

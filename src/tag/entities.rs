@@ -99,6 +99,7 @@ impl Compiled {
         let term = |s: &str| Term {
             text: s.to_string(),
             prefix: false,
+            tail: Vec::new(),
         };
         let months: Vec<Term> = MONTHS
             .iter()

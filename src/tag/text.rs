@@ -45,6 +45,30 @@ const ABBREVIATIONS: &[&str] = &[
     "fig", "approx", "brig", "maj", "cpl", "det", "const", "kombes", "ak", "bpk", "tp", "tt",
 ];
 
+const WORD: u8 = 0;
+const SPACE: u8 = 1;
+const OTHER: u8 = 2;
+
+/// Class of each byte for the layout's fast path: ASCII whitespace, other ASCII, or a byte
+/// that needs the slow path (sentence punctuation, newline, any non-ASCII byte). A table
+/// lookup, because branching on the space / letter alternation mispredicts once a word.
+static BYTE_CLASS: [u8; 256] = {
+    let mut t = [OTHER; 256];
+    let mut b = 0;
+    while b < 0x80 {
+        t[b] = match b as u8 {
+            b'.' | b'!' | b'?' | b';' | b'\n' => OTHER,
+            b' ' | 0x09..=0x0d => SPACE,
+            _ => WORD,
+        };
+        b += 1;
+    }
+    t
+};
+
+/// Length of the longest entry of [`ABBREVIATIONS`].
+const MAX_ABBREVIATION: usize = 6;
+
 /// Sentence ranges and word starts of one text.
 #[derive(Debug)]
 pub(crate) struct Layout {
@@ -57,7 +81,10 @@ impl Layout {
     pub fn new(text: &str) -> Layout {
         let bytes = text.as_bytes();
         let mut sentences = Vec::new();
-        let mut word_starts = Vec::with_capacity(text.len() / 6 + 1);
+        // Word starts are written branch-free into a buffer as long as the text (the space /
+        // word alternation is unpredictable), then cut to the number found.
+        let mut word_starts = vec![0u32; text.len() + 1];
+        let mut nw = 0usize;
         let mut start = 0usize;
         let mut prev_space = true;
         let mut run = 0u32;
@@ -65,7 +92,18 @@ impl Layout {
         // A byte loop with a fast path for ASCII: most of the text is ASCII even in reports
         // with accented names, and decoding every character was the tagger's second cost.
         while i < bytes.len() {
-            let c = match bytes[i] {
+            let b = bytes[i];
+            let class = BYTE_CLASS[b as usize];
+            if class != OTHER {
+                // ASCII that cannot end a sentence: only the word starts matter.
+                let space = class == SPACE;
+                word_starts[nw] = i as u32;
+                nw += usize::from(!space & prev_space);
+                prev_space = space;
+                i += 1;
+                continue;
+            }
+            let c = match b {
                 b if b < 0x80 => b as char,
                 _ => text[i..].chars().next().unwrap_or(' '),
             };
@@ -73,12 +111,14 @@ impl Layout {
             let space = c.is_whitespace();
             if !space {
                 if prev_space {
-                    word_starts.push(i as u32);
+                    word_starts[nw] = i as u32;
+                    nw += 1;
                     run = 0;
                 } else if spaceless(c) {
                     run += 1;
                     if run.is_multiple_of(4) {
-                        word_starts.push(i as u32);
+                        word_starts[nw] = i as u32;
+                        nw += 1;
                     }
                 }
             }
@@ -110,6 +150,7 @@ impl Layout {
         if start < text.len() || sentences.is_empty() {
             sentences.push((start, text.len()));
         }
+        word_starts.truncate(nw);
         Layout {
             sentences,
             word_starts,
@@ -151,10 +192,19 @@ fn abbreviation_before(text: &str, dot: usize) -> bool {
         .map(|(p, c)| p + c.len_utf8())
         .unwrap_or(0);
     let word = &before[word_start..];
-    if word.chars().count() == 1 && word.chars().all(|c| c.is_uppercase()) {
-        return true;
+    let mut chars = word.chars();
+    if let (Some(c), None) = (chars.next(), chars.next()) {
+        return c.is_uppercase();
     }
-    ABBREVIATIONS.iter().any(|a| a.eq_ignore_ascii_case(word))
+    // Every abbreviation is short ASCII: compare only such words, lower-cased on the stack.
+    if word.len() > MAX_ABBREVIATION || !word.is_ascii() {
+        return false;
+    }
+    let mut buf = [0u8; MAX_ABBREVIATION];
+    let lower = &mut buf[..word.len()];
+    lower.copy_from_slice(word.as_bytes());
+    lower.make_ascii_lowercase();
+    ABBREVIATIONS.iter().any(|a| a.as_bytes() == &*lower)
 }
 
 #[cfg(test)]
@@ -172,6 +222,16 @@ mod tests {
         );
         assert_eq!(l.sentence_of(0), 0);
         assert_eq!(l.sentence_of(t.len() - 1), 2);
+    }
+
+    #[test]
+    fn abbreviations_are_short_ascii() {
+        assert!(ABBREVIATIONS
+            .iter()
+            .all(|a| a.len() <= MAX_ABBREVIATION && a.is_ascii() && *a == a.to_lowercase()));
+        let t = "Ask Capt. Reyes and Insp. Tan. They met Kombes. Budi at No. 5 St. Mary Road.";
+        let l = Layout::new(t);
+        assert_eq!(l.sentences.len(), 2, "{:?}", l.sentences);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `redflag-bench-tag`: tagging throughput of the compiled codebook on one thread.
 //!
 //! ```text
-//! redflag-bench-tag TEXT_FILE [--min MB_PER_S]
+//! redflag-bench-tag TEXT_FILE [--min MB_PER_S] [--repeat N]
 //! ```
 //!
 //! Splits the file into passages at blank lines, compiles every embedded dictionary once, then
@@ -9,7 +9,8 @@
 //! rules add to) and full tagging (automaton, rules, modality, entities). Figures are MB per
 //! CPU-second of this thread (Linux `schedstat`), so a busy machine does not distort a
 //! per-core figure, with the wall-clock figure beside them. Exits with 1 when full tagging is
-//! below `--min` (default 200 MB/s). Run through `tests/bench/tag.sh`.
+//! below `--min` (default 200 MB/s); `--repeat N` tags everything N times (for a profiler).
+//! Run through `tests/bench/tag.sh`.
 
 use redflag::codebook::{embedded, Codebook};
 use redflag::tag::Tagger;
@@ -39,12 +40,20 @@ fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let mut path = None;
     let mut min = 200.0f64;
+    let mut repeat = 1usize;
     while let Some(a) = args.next() {
         match a.as_str() {
             "--min" => match args.next().and_then(|v| v.parse().ok()) {
                 Some(v) => min = v,
                 None => {
                     eprintln!("redflag-bench-tag: --min needs a number");
+                    return ExitCode::from(2);
+                }
+            },
+            "--repeat" => match args.next().and_then(|v| v.parse().ok()) {
+                Some(v) if v > 0 => repeat = v,
+                _ => {
+                    eprintln!("redflag-bench-tag: --repeat needs a positive number");
                     return ExitCode::from(2);
                 }
             },
@@ -66,7 +75,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let passages: Vec<&str> = text.split("\n\n").filter(|p| !p.trim().is_empty()).collect();
+    let passages: Vec<&str> = text
+        .split("\n\n")
+        .filter(|p| !p.trim().is_empty())
+        .collect();
     let mb = text.len() as f64 / 1e6;
     let mut tagger = None;
     let (build, _) = timed(|| {
@@ -103,10 +115,13 @@ fn main() -> ExitCode {
     );
     let mut tags = 0usize;
     let (wall, cpu) = timed(|| {
-        for p in &passages {
-            tags += std::hint::black_box(tagger.tag(p)).tags.len();
+        for _ in 0..repeat {
+            for p in &passages {
+                tags += std::hint::black_box(tagger.tag(p)).tags.len();
+            }
         }
     });
+    let mb = mb * repeat as f64;
     let mbps = mb / cpu;
     println!(
         "tagging: {} passages, {mb:.0} MB: {mbps:.0} MB/s per CPU-second on one thread ({:.0} MB/s wall), {tags} tags",
