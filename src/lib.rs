@@ -35,7 +35,7 @@
 //! - [`review`]: review decisions on passages (confirmed / false positive / follow up), an
 //!   append-only log next to the index folder, keyed by document hash, page and byte range.
 //! - [`serve`]: the local web page and JSON API (`redflag serve`) over the same library calls.
-//! - [`cli`] parses arguments into a validated [`cli::Config`]; [`cmd`] runs one subcommand.
+//! - [`cli`] parses arguments into a validated [`cli::Cli`]; [`cmd`] runs one subcommand.
 //!
 //! ## Invariants
 //!
@@ -52,7 +52,7 @@
 //!   them back to the page.
 //! - A bad document, rule or query becomes an error value naming the file and the place; it
 //!   never panics and never stops a batch. Per-document work runs under `catch_unwind` as a
-//!   last line of defence ([`pipeline::process_file`]).
+//!   last line of defence ([`pipeline::Pipeline::process`]).
 //! - [`serve`] owns no search or tagging logic (it calls [`index`] and [`export`] as the CLI
 //!   does) and is the only module that does network I/O; its disk access goes through the
 //!   `serve::Backend` that [`cmd`] provides (source files by document hash, the review log).

@@ -8,7 +8,7 @@
 //! - **lexicon**: named term lists (`@official_role`, `@payment`, ...) that rules refer to.
 //! - **modality**: cue words with a scope (NegEx/ConText style) and scope terminators.
 //!
-//! Parsing goes through a serde mirror that denies unknown keys ([`raw`]); validation then
+//! Parsing goes through a serde mirror that denies unknown keys (`raw`); validation then
 //! checks what serde cannot (unknown lexicons, bad regexes, duplicate ids, term syntax) and
 //! reports every problem as `file:line: message`. The library never reads files: the CLI reads
 //! `--dictionaries DIR` and hands over [`Source`]s; [`embedded`] gives the built-in set.

@@ -1,8 +1,10 @@
 //! Tagging: a compiled codebook applied to a text.
 //!
 //! [`Tagger::new`] compiles every literal of every dictionary (category terms, lexicons,
-//! regex prefilters, exclusions, modality cues, entity triggers) into ONE aho-corasick DFA;
-//! [`Tagger::tag`] makes one pass over the text with it and evaluates the rules on the hits:
+//! regex prefilters, exclusions, modality cues, entity triggers) into ONE aho-corasick DFA
+//! (and an ASCII-only copy for the texts that need no other); [`Tagger::tag`] makes one pass
+//! over the folded text with it (`scan`: two interleaved walks, every overlapping
+//! occurrence) and evaluates the rules on the hits:
 //!
 //! - **terms**: a hit of any of the rule's literals ("bribe*", "tea money").
 //! - **near**: one alternative of every group within `window` words of the first group's hit,
