@@ -175,6 +175,10 @@ pub enum Pattern {
         regex: String,
         /// Literal anchors: the regex runs only if one of them is present.
         prefilter: Vec<Term>,
+        /// Further alternatives (lexicons or literals) of which one must occur in the same
+        /// sentence (passage, for passage scope) before the regex runs: a second anchor for
+        /// regexes whose prefilter is a common word ("own").
+        requires: Vec<TermRef>,
     },
 }
 
@@ -543,6 +547,12 @@ impl Ctx<'_> {
                 format!("{what} {id:?}: `prefilter` only applies to `regex`"),
             );
         }
+        if r.requires.is_some() && r.regex.is_none() {
+            self.err(
+                line,
+                format!("{what} {id:?}: `requires` only applies to `regex`"),
+            );
+        }
         let scope = match r.scope.as_deref() {
             None | Some("sentence") => Scope::Sentence,
             Some("passage") => Scope::Passage,
@@ -596,7 +606,17 @@ impl Ctx<'_> {
                     format!("{what} {id:?}: a regex needs a non-empty literal `prefilter`"),
                 );
             }
-            Pattern::Regex { regex, prefilter }
+            let requires = r
+                .requires
+                .iter()
+                .flatten()
+                .flat_map(|u| self.alternatives(line, u))
+                .collect();
+            Pattern::Regex {
+                regex,
+                prefilter,
+                requires,
+            }
         };
         let unless = r
             .unless
@@ -626,10 +646,10 @@ fn refs_of(rule: &Rule) -> Vec<String> {
             }
         }
     };
-    if let Pattern::Near { groups, .. } = &rule.pattern {
-        for g in groups {
-            push(g);
-        }
+    match &rule.pattern {
+        Pattern::Near { groups, .. } => groups.iter().for_each(|g| push(g)),
+        Pattern::Regex { requires, .. } => push(requires),
+        Pattern::Terms(_) => {}
     }
     push(&rule.unless);
     out

@@ -96,6 +96,7 @@ pub(crate) struct RawRule {
     pub scope: Option<String>,
     pub regex: Option<String>,
     pub prefilter: Option<Vec<String>>,
+    pub requires: Option<Vec<String>>,
     #[serde(default)]
     pub unless: Vec<String>,
     #[serde(default, rename = "match")]

@@ -74,8 +74,16 @@ pub(crate) struct Hit {
 #[derive(Debug)]
 enum Kind {
     Terms(u32),
-    Near { groups: Vec<Vec<u32>>, window: u32 },
-    Regex { re: regex::Regex, prefilter: u32 },
+    Near {
+        groups: Vec<Vec<u32>>,
+        window: u32,
+    },
+    Regex {
+        re: regex::Regex,
+        prefilter: u32,
+        /// Sets of which one must be hit in the sentence (empty: none needed).
+        requires: Vec<u32>,
+    },
 }
 
 #[derive(Debug)]
@@ -319,7 +327,11 @@ impl Tagger {
                             window: *window,
                         }
                     }
-                    Pattern::Regex { regex, prefilter } => {
+                    Pattern::Regex {
+                        regex,
+                        prefilter,
+                        requires,
+                    } => {
                         let re = regex::RegexBuilder::new(regex)
                             .size_limit(1 << 22)
                             .build()
@@ -327,6 +339,7 @@ impl Tagger {
                         Kind::Regex {
                             re,
                             prefilter: sets.add(prefilter),
+                            requires: sets.alternatives(requires),
                         }
                     }
                 };
@@ -609,7 +622,14 @@ impl Tagger {
     fn possible(r: &CRule, hits: &Hits) -> bool {
         match &r.kind {
             Kind::Terms(set) => hits.any(*set),
-            Kind::Regex { prefilter, .. } => hits.any(*prefilter),
+            Kind::Regex {
+                prefilter,
+                requires,
+                ..
+            } => {
+                hits.any(*prefilter)
+                    && (requires.is_empty() || requires.iter().any(|&s| hits.any(s)))
+            }
             Kind::Near { groups, .. } => groups.iter().all(|g| g.iter().any(|&s| hits.any(s))),
         }
     }
@@ -622,7 +642,11 @@ impl Tagger {
                 .iter()
                 .map(|h| vec![Span::from((h.start as usize, h.end as usize))])
                 .collect(),
-            Kind::Regex { re, prefilter } => {
+            Kind::Regex {
+                re,
+                prefilter,
+                requires,
+            } => {
                 // Run only on the sentences (or, for passage scope, the text) holding a
                 // prefilter literal.
                 let mut out = Vec::new();
@@ -636,6 +660,14 @@ impl Tagger {
                         continue;
                     }
                     last = s;
+                    let required = requires.is_empty()
+                        || requires
+                            .iter()
+                            .flat_map(|&r| hits.of(r))
+                            .any(|h| (h.start as usize) >= s && (h.end as usize) <= e);
+                    if !required {
+                        continue;
+                    }
                     out.extend(
                         re.find_iter(&text[s..e])
                             .filter(|m| m.end() > m.start())
@@ -805,6 +837,48 @@ mod tests {
         let t = tagger();
         let got = t.tag("เจ้าหน้าที่ตำรวจรับสินบนจากนายหน้า");
         assert!(cats(&got).contains(&"bribery"), "{got:?}");
+    }
+
+    #[test]
+    fn regex_requires_a_second_anchor_in_the_sentence() {
+        let lex = "id = \"l\"\nversion = \"1\"\nkind = \"lexicon\"\ndescription = \"d\"\n\
+                   [lexicon.role]\nen = [\"mayor\"]\n";
+        let cat = "id = \"c\"\nversion = \"1\"\nkind = \"category\"\ndescription = \"d\"\n\
+                   [[rule]]\nid = \"r\"\nregex = '(?i)own[a-z]* (?:a|the) (?:bar|mill)'\n\
+                   prefilter = [\"own*\"]\nrequires = [\"@role|governor\"]\n";
+        let cb = Codebook::from_sources(&[
+            Source {
+                name: "l.toml".into(),
+                text: lex.into(),
+            },
+            Source {
+                name: "c.toml".into(),
+                text: cat.into(),
+            },
+        ])
+        .unwrap();
+        let t = Tagger::new(&cb).unwrap();
+        assert_eq!(cats(&t.tag("The mayor owns the bar.")), vec!["c"]);
+        assert_eq!(cats(&t.tag("The governor owned a mill.")), vec!["c"]);
+        assert!(t.tag("The family owns the bar.").tags.is_empty());
+        assert!(t
+            .tag("The mayor spoke. The family owns the bar.")
+            .tags
+            .is_empty());
+        let bad = cat.replace(
+            "regex = '(?i)own[a-z]* (?:a|the) (?:bar|mill)'\n",
+            "terms.en = [\"x\"]\n",
+        );
+        let bad = bad.replace("prefilter = [\"own*\"]\n", "");
+        let err = Codebook::from_sources(&[Source {
+            name: "c.toml".into(),
+            text: bad,
+        }])
+        .unwrap_err();
+        assert!(
+            format!("{err:?}").contains("`requires` only applies to `regex`"),
+            "{err:?}"
+        );
     }
 
     #[test]
