@@ -178,7 +178,8 @@ pub struct IndexArgs {
     /// Delete the index and build it again from scratch.
     #[arg(long)]
     pub rebuild: bool,
-    /// Worker threads (default: all cores).
+    /// Cores to use (default: all): N extraction workers, and below the machine's core count
+    /// the whole process (writer and index threads included) is kept on N cores.
     #[arg(long, short = 'j')]
     pub threads: Option<usize>,
     /// Skip files larger than this many MiB.

@@ -30,6 +30,70 @@ enum Outcome {
     TooLarge(u64),
 }
 
+impl Outcome {
+    /// Approximate heap bytes held: page texts and passage texts of the file and of the
+    /// documents found inside it.
+    fn weight(&self) -> usize {
+        let Outcome::Done(p, _) = self else {
+            return 0;
+        };
+        let text =
+            |d: &crate::model::Document| d.pages.iter().map(|pg| pg.text.len()).sum::<usize>();
+        let derived: usize = p
+            .derived
+            .iter()
+            .filter_map(|d| d.outcome.as_ref().ok())
+            .map(|dp| text(&dp.document))
+            .sum();
+        2 * (text(&p.document) + derived) + 4096
+    }
+}
+
+/// Bytes of processed documents allowed between the workers and the writer.
+const IN_FLIGHT_BYTES: usize = 256 << 20;
+
+/// A byte budget for processed documents on their way to the writer: a worker waits before
+/// handing over a document that would exceed it (unless nothing is in flight, so one huge
+/// document still passes), the writer gives the bytes back when it is done with it.
+struct InFlight {
+    used: std::sync::Mutex<usize>,
+    freed: std::sync::Condvar,
+    limit: usize,
+}
+
+impl InFlight {
+    fn new(limit: usize) -> InFlight {
+        InFlight {
+            used: std::sync::Mutex::new(0),
+            freed: std::sync::Condvar::new(),
+            limit,
+        }
+    }
+
+    fn acquire(&self, bytes: usize) {
+        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        while *used > 0 && *used + bytes > self.limit {
+            used = self.freed.wait(used).unwrap_or_else(|e| e.into_inner());
+        }
+        *used += bytes;
+    }
+
+    fn release(&self, bytes: usize) {
+        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        *used = used.saturating_sub(bytes);
+        self.freed.notify_all();
+    }
+}
+
+/// Gives a document's bytes back to the budget when the writer is done with it.
+struct Held<'a>(&'a InFlight, usize);
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        self.0.release(self.1);
+    }
+}
+
 #[derive(Default)]
 struct Summary {
     new: usize,
@@ -75,12 +139,15 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
         time_budget: Duration::from_secs(a.timeout.max(1)),
         ..Limits::default()
     };
-    let pipeline = super::pipeline(g, limits)?;
-    let store = IndexStore::open_or_create(&g.index)?;
     let threads = a
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
+    // Before any thread exists: the threads started later (workers, tantivy's indexer and
+    // merger) inherit the confinement.
+    let confined = a.threads.and_then(confine_to_cpus);
+    let pipeline = super::pipeline(g, limits)?;
+    let store = IndexStore::open_or_create(&g.index)?;
     let mut writer = store.writer(64 << 20, 1)?;
     let catalogue = store.catalogue()?;
 
@@ -106,6 +173,9 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
             None => todo.push((f.clone(), None)),
         }
     }
+    // Largest first, handed out one at a time: a long document started last would leave
+    // the other cores idle at the end of the run (a 429-page manual did, on the dev corpus).
+    todo.sort_by(|a, b| b.0.size.cmp(&a.0.size).then_with(|| a.0.key.cmp(&b.0.key)));
     let progress = Progress::new(todo.len() as u64, g.quiet);
 
     // Files in the catalogue below the given roots that are gone from disk are removed.
@@ -133,7 +203,11 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
         .num_threads(threads)
         .build()
         .map_err(|e| Error::Usage(format!("--threads {threads}: {e}")))?;
-    let (tx, rx) = sync_channel::<(WalkEntry, bool, Outcome)>(threads * 2);
+    // Deep enough that the workers go on while the writer waits for tantivy (a segment being
+    // written, a commit); memory is bounded by the bytes in flight, not by this count.
+    let (tx, rx) = sync_channel::<(WalkEntry, bool, Outcome)>(threads * 32);
+    let in_flight = InFlight::new(IN_FLIGHT_BYTES);
+    let in_flight = &in_flight;
     let progress_ref = &progress;
     let mut write_error: Option<Error> = None;
     let processing_started = Instant::now();
@@ -143,18 +217,22 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
         scope.spawn(move || {
             pool.install(|| {
                 use rayon::prelude::*;
-                todo.par_iter().for_each_with(tx, |tx, (entry, old_hash)| {
-                    progress_ref.current(&entry.display());
-                    let outcome = process(pipeline, entry, old_hash.as_deref(), max_bytes);
-                    // The receiver only goes away on a fatal write error.
-                    let _ = tx.send((entry.clone(), old_hash.is_some(), outcome));
-                });
+                todo.par_iter()
+                    .with_max_len(1)
+                    .for_each_with(tx, |tx, (entry, old_hash)| {
+                        progress_ref.current(&entry.display());
+                        let outcome = process(pipeline, entry, old_hash.as_deref(), max_bytes);
+                        in_flight.acquire(outcome.weight());
+                        // The receiver only goes away on a fatal write error.
+                        let _ = tx.send((entry.clone(), old_hash.is_some(), outcome));
+                    });
             });
         });
         let mut since_commit = 0usize;
         let mut done = 0usize;
         let mut last_commit = Instant::now();
         for (entry, changed, outcome) in rx {
+            let _held = Held(in_flight, outcome.weight());
             if write_error.is_some() {
                 continue; // drain, so the workers finish
             }
@@ -340,7 +418,9 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
         return Err(e);
     }
     progress.finish();
+    let finishing = Instant::now();
     writer.finish()?;
+    let finish_time = finishing.elapsed();
     summary.failed = failures;
 
     if !g.quiet {
@@ -401,6 +481,14 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
     if a.timings {
         let wall = started.elapsed().as_secs_f64();
         let cpu = summary.process_time.as_secs_f64().max(1e-9);
+        if let Some(cpus) = &confined {
+            eprintln!("redflag index timings: confined to CPUs {cpus:?}");
+        }
+        eprintln!(
+            "redflag index timings: start {:.2}s (codebook, index, walk), final commit and merges {:.2}s",
+            (processing_started - started).as_secs_f64(),
+            finish_time.as_secs_f64()
+        );
         eprintln!(
             "redflag index timings: wall {wall:.2}s, {threads} threads; processing (extract+segment+tag) {:.2}s CPU = {:.0} pages/s per thread, {:.1} MB/s of text per thread; writer {:.2}s; end to end {:.0} pages/s, {:.0} passages/s",
             cpu,
@@ -438,6 +526,34 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
     } else {
         ExitCode::Success
     })
+}
+
+/// `--threads N` below the number of CPUs this process may use keeps the whole process on N
+/// of them, so that N means cores used: otherwise the index writer's threads (tantivy's
+/// indexer and merger, the thread feeding them) run beside the N extraction workers and a
+/// "one thread" run takes 1.4 cores. Returns the CPUs kept, `None` when nothing changed.
+#[cfg(target_os = "linux")]
+fn confine_to_cpus(n: usize) -> Option<Vec<usize>> {
+    use nix::sched::{sched_getaffinity, sched_setaffinity, CpuSet};
+    use nix::unistd::Pid;
+    let current = sched_getaffinity(Pid::from_raw(0)).ok()?;
+    let allowed: Vec<usize> = (0..CpuSet::count())
+        .filter(|&c| current.is_set(c).unwrap_or(false))
+        .collect();
+    let keep = allowed
+        .get(..n.max(1))
+        .filter(|k| k.len() < allowed.len())?;
+    let mut set = CpuSet::new();
+    for &c in keep {
+        set.set(c).ok()?;
+    }
+    sched_setaffinity(Pid::from_raw(0), &set).ok()?;
+    Some(keep.to_vec())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn confine_to_cpus(_: usize) -> Option<Vec<usize>> {
+    None
 }
 
 fn process(
