@@ -664,3 +664,30 @@ impl Progress {
         self.bar.finish_and_clear();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    #[test]
+    fn in_flight_budget_blocks_until_bytes_come_back() {
+        let budget = InFlight::new(100);
+        budget.acquire(80);
+        let passed = AtomicBool::new(false);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                budget.acquire(50); // 80 + 50 > 100: waits for the release
+                passed.store(true, Ordering::SeqCst);
+            });
+            std::thread::sleep(Duration::from_millis(100));
+            assert!(!passed.load(Ordering::SeqCst));
+            drop(Held(&budget, 80));
+        });
+        assert!(passed.load(Ordering::SeqCst));
+        // a document larger than the whole budget passes when nothing else is in flight
+        budget.release(50);
+        budget.acquire(1000);
+        assert_eq!(*budget.used.lock().unwrap(), 1000);
+    }
+}

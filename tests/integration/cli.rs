@@ -423,3 +423,41 @@ fn bad_dictionary_folder_is_a_clear_error() {
         .expect_code(2);
     assert!(r.stderr().contains("no dictionary"), "{}", r.stderr());
 }
+
+#[test]
+fn threads_confine_the_process_and_timings_report_the_phases() {
+    let t = TestDir::new();
+    let run = t
+        .run([
+            std::ffi::OsStr::new("index"),
+            std::ffi::OsStr::new("--threads"),
+            std::ffi::OsStr::new("1"),
+            std::ffi::OsStr::new("--timings"),
+            sample().as_os_str(),
+        ])
+        .expect_code(0);
+    let err = run.stderr();
+    assert!(err.contains("redflag index timings: wall"), "{err}");
+    assert!(err.contains("final commit and merges"), "{err}");
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cfg!(target_os = "linux") && cpus > 1 {
+        // One core of several: the whole process is kept on one CPU.
+        assert!(err.contains("confined to CPUs ["), "{err}");
+    } else {
+        assert!(!err.contains("confined to CPUs"), "{err}");
+    }
+    // As many threads as cores: nothing to confine.
+    let t2 = TestDir::new();
+    let n = cpus.to_string();
+    let err = t2
+        .run([
+            std::ffi::OsStr::new("index"),
+            std::ffi::OsStr::new("--threads"),
+            std::ffi::OsStr::new(&n),
+            std::ffi::OsStr::new("--timings"),
+            sample().as_os_str(),
+        ])
+        .expect_code(0)
+        .stderr();
+    assert!(!err.contains("confined to CPUs"), "{err}");
+}
