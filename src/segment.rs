@@ -264,13 +264,25 @@ fn fold(text: &str, s: usize, e: usize) -> (String, Vec<(usize, usize)>) {
                 }
             }
         }
-        if c == '\n' || c == '\r' || c == '\t' || c == '\x0c' {
+        if c == '\n' && blank_line_edge(src, i) {
+            // A paragraph break inside a passage stays one (several short paragraphs share
+            // a passage): the tagger keeps modality cues to their own paragraph.
+            out.push('\n');
+        } else if c == '\n' || c == '\r' || c == '\t' || c == '\x0c' {
             out.push(' ');
         } else {
             out.push(c);
         }
     }
     (out, map)
+}
+
+/// Whether the newline at `i` ends or starts a blank line (only spaces between it and the
+/// next or previous newline).
+fn blank_line_edge(src: &str, i: usize) -> bool {
+    let after = src[i + 1..].trim_start_matches([' ', '\t', '\r']);
+    let before = src[..i].trim_end_matches([' ', '\t', '\r']);
+    after.starts_with('\n') || before.ends_with('\n')
 }
 
 #[cfg(test)]
@@ -294,6 +306,14 @@ mod tests {
     }
 
     #[test]
+    fn merged_paragraphs_keep_their_break() {
+        let text = "Short one.\n\nShort two,\nwith a wrapped line.\n";
+        let ps = seg(text);
+        assert_eq!(ps.len(), 1);
+        assert_eq!(ps[0].text, "Short one.\n\nShort two, with a wrapped line.");
+    }
+
+    #[test]
     fn short_heading_joins_next_paragraph() {
         let body = "The officer accepted payment. ".repeat(10);
         let text = format!("Findings\n\n{body}");
@@ -311,7 +331,7 @@ mod tests {
         let ps = seg(&text);
         assert_eq!(ps.len(), 2);
         assert_eq!(ps[0].text, "A short closing remark.");
-        assert!(ps[1].text.starts_with("## Documents  Brokers"));
+        assert!(ps[1].text.starts_with("## Documents\n\nBrokers"));
     }
 
     #[test]

@@ -142,15 +142,16 @@ impl Compiled {
             .copied()
             .collect();
         // Passage-scope cues: strong ones (conviction, denial, negation) answer the claim
-        // wherever they are; weak ones (attribution) apply where no local cue does.
-        let passage = |strong: bool| {
+        // wherever they are in its paragraph; weak ones (attribution) apply where no local
+        // cue does. A paragraph, not the whole passage: a passage cut from a PDF page can
+        // hold the paragraph before, which speaks of something else.
+        let passage = |strong: bool, paragraph: usize| {
             cues.iter()
                 .filter(|(ci, _)| self.cues[*ci].scope == CueScope::Passage)
                 .filter(|(ci, _)| (strength(self.cues[*ci].modality) <= 2) == strong)
+                .filter(|(_, hr)| layout.paragraph_of(hr.0) == paragraph)
                 .min_by_key(|(ci, hr)| (strength(self.cues[*ci].modality), hr.0))
         };
-        let strong = passage(true);
-        let weak = passage(false);
         let mut decided: Option<(Modality, Option<CueHit>)> = None;
         for unit in units {
             let mut local: Option<(u8, u32, usize, (usize, usize))> = None;
@@ -190,11 +191,14 @@ impl Compiled {
             // ("X was charged with ... He took cash ...").
             let first = unit.iter().map(|s| s.start).min().unwrap_or(0);
             let first_sent = layout.sentence_of(first);
+            let paragraph = layout.paragraph_of(first);
+            let (strong, weak) = (passage(true, paragraph), passage(false, paragraph));
             let earlier = || {
                 cues.iter()
                     .filter(|(ci, hr)| {
                         self.cues[*ci].modality == Modality::Alleged
                             && layout.sentence_of(hr.0) < first_sent
+                            && layout.paragraph_of(hr.0) == paragraph
                     })
                     .max_by_key(|(_, hr)| hr.0)
                     .copied()

@@ -75,6 +75,9 @@ pub(crate) struct Layout {
     /// Sentence ranges (byte offsets), covering the text in order.
     pub sentences: Vec<(usize, usize)>,
     word_starts: Vec<u32>,
+    /// Starts of the paragraphs after the first (a blank line ends a paragraph): a passage cut
+    /// from a PDF page may hold several paragraphs.
+    paragraph_starts: Vec<u32>,
 }
 
 impl Layout {
@@ -85,6 +88,7 @@ impl Layout {
         // word alternation is unpredictable), then cut to the number found.
         let mut word_starts = vec![0u32; text.len() + 1];
         let mut nw = 0usize;
+        let mut paragraph_starts = Vec::new();
         let mut start = 0usize;
         let mut prev_space = true;
         let mut run = 0u32;
@@ -135,7 +139,13 @@ impl Layout {
                     };
                     next_ok && (c != '.' || !abbreviation_before(text, i))
                 }
-                '\n' => bytes.get(next) == Some(&b'\n'),
+                '\n' => {
+                    let blank = bytes.get(next) == Some(&b'\n');
+                    if blank {
+                        paragraph_starts.push(next as u32 + 1);
+                    }
+                    blank
+                }
                 '\u{2022}' => true,
                 _ => false,
             };
@@ -154,6 +164,7 @@ impl Layout {
         Layout {
             sentences,
             word_starts,
+            paragraph_starts,
         }
     }
 
@@ -162,6 +173,11 @@ impl Layout {
         self.sentences
             .partition_point(|&(_, e)| e <= b)
             .min(self.sentences.len() - 1)
+    }
+
+    /// Paragraph number of byte `b` (0 for the first).
+    pub fn paragraph_of(&self, b: usize) -> usize {
+        self.paragraph_starts.partition_point(|&p| p as usize <= b)
     }
 
     /// Word position of byte `b`.
