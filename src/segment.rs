@@ -36,6 +36,8 @@ impl Segmenter {
     /// Cuts one page's text into passages numbered from 1.
     pub fn segment(&self, page: u32, text: &str) -> Vec<Passage> {
         let paragraphs = paragraphs(text);
+        // The text between consecutive paragraphs: a newline there stays one in a passage.
+        let gaps: Vec<(usize, usize)> = paragraphs.windows(2).map(|w| (w[0].1, w[1].0)).collect();
         // Merge short paragraphs with their neighbours (headings join the text below them).
         let mut groups: Vec<(usize, usize)> = Vec::new();
         let mut cur: Option<(usize, usize)> = None;
@@ -64,7 +66,7 @@ impl Segmenter {
         let mut out = Vec::new();
         for (s, e) in groups {
             for (cs, ce) in self.cut_long(text, s, e) {
-                let (ptext, map) = fold(text, cs, ce);
+                let (ptext, map) = fold(text, cs, ce, &gaps);
                 if ptext.trim().is_empty() {
                     continue;
                 }
@@ -161,6 +163,51 @@ fn paragraphs(text: &str) -> Vec<(usize, usize)> {
         out.push(trim_range(text, s, para_end));
     }
     out.retain(|(s, e)| e > s);
+    out.into_iter()
+        .flat_map(|(s, e)| split_at_short_lines(text, s, e))
+        .collect()
+}
+
+/// Splits a block of lines where a paragraph evidently ends without a blank line (PDF
+/// producers that space paragraphs by a few points, which text extraction cannot see): a
+/// line ending a sentence that stops well short of the block's width, followed by a line
+/// starting with a capital, a digit or a quote.
+fn split_at_short_lines(text: &str, s: usize, e: usize) -> Vec<(usize, usize)> {
+    let block = &text[s..e];
+    let lines: Vec<(usize, &str)> = block
+        .split_inclusive('\n')
+        .scan(0usize, |pos, l| {
+            let at = *pos;
+            *pos += l.len();
+            Some((at, l))
+        })
+        .collect();
+    if lines.len() < 3 {
+        return vec![(s, e)];
+    }
+    let width = lines
+        .iter()
+        .map(|(_, l)| l.trim().chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut out = Vec::new();
+    let mut start = s;
+    for pair in lines.windows(2) {
+        let ((_, line), (next_at, next)) = (pair[0], pair[1]);
+        let l = line.trim();
+        let ends = l.ends_with(['.', '!', '?', ':', '"', '\u{201D}', ')']);
+        let short = (l.chars().count() as f64) < 0.8 * width as f64;
+        let opens = next.trim_start().chars().next().is_some_and(|c| {
+            c.is_uppercase() || c.is_ascii_digit() || matches!(c, '"' | '\u{201C}' | '(')
+        });
+        if ends && short && opens {
+            let cut = s + next_at;
+            out.push(trim_range(text, start, cut));
+            start = cut;
+        }
+    }
+    out.push(trim_range(text, start, e));
+    out.retain(|(a, b)| b > a);
     out
 }
 
@@ -239,7 +286,7 @@ fn sentence_ends(window: &str) -> impl Iterator<Item = usize> + '_ {
 /// Folds `text[s..e]` for tagging and display: a line break becomes a space, and a hyphen
 /// at a line end between two letters, the second in lower case, is removed with the break.
 /// Returns the folded text and the offset map (see [`Passage::offset_map`]).
-fn fold(text: &str, s: usize, e: usize) -> (String, Vec<(usize, usize)>) {
+fn fold(text: &str, s: usize, e: usize, gaps: &[(usize, usize)]) -> (String, Vec<(usize, usize)>) {
     let src = &text[s..e];
     let mut out = String::with_capacity(src.len());
     let mut map = Vec::new();
@@ -264,7 +311,11 @@ fn fold(text: &str, s: usize, e: usize) -> (String, Vec<(usize, usize)>) {
                 }
             }
         }
-        if c == '\n' && blank_line_edge(src, i) {
+        let in_gap = |at: usize| {
+            let k = gaps.partition_point(|g| g.1 <= at);
+            gaps.get(k).is_some_and(|g| g.0 <= at && at < g.1)
+        };
+        if c == '\n' && (blank_line_edge(src, i) || in_gap(s + i)) {
             // A paragraph break inside a passage stays one (several short paragraphs share
             // a passage): the tagger keeps modality cues to their own paragraph.
             out.push('\n');
@@ -303,6 +354,24 @@ mod tests {
         assert_eq!(&text[ps[0].range.0..ps[0].range.1], a);
         assert_eq!(&text[ps[1].range.0..ps[1].range.1], b);
         assert_eq!(ps[1].ordinal, 2);
+    }
+
+    #[test]
+    fn a_short_last_line_ends_a_paragraph_without_a_blank_line() {
+        let text = "The guards at the crossing were paid to look away from the\n\
+                    trucks, two drivers told the monitors in separate interviews.\n\
+                    Nobody was charged.\n\
+                    Later that year the ministry opened an inquiry into the post,\n\
+                    which found no records of the payments. The end of it all.\n\
+                    And a last line";
+        let ps = paragraphs(text);
+        assert_eq!(ps.len(), 2, "{ps:?}");
+        assert!(text[ps[0].0..ps[0].1].ends_with("Nobody was charged."));
+        assert!(text[ps[1].0..ps[1].1].starts_with("Later that year"));
+        // the break stays a newline in the passage they share
+        let p = &seg(text)[0];
+        assert!(p.text.contains("charged.\nLater"), "{:?}", p.text);
+        assert!(p.text.contains("the\u{20}trucks"), "{:?}", p.text);
     }
 
     #[test]

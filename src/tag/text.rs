@@ -140,11 +140,9 @@ impl Layout {
                     next_ok && (c != '.' || !abbreviation_before(text, i))
                 }
                 '\n' => {
-                    let blank = bytes.get(next) == Some(&b'\n');
-                    if blank {
-                        paragraph_starts.push(next as u32 + 1);
-                    }
-                    blank
+                    // Passages keep a newline only where a paragraph ends.
+                    paragraph_starts.push(next as u32);
+                    true
                 }
                 '\u{2022}' => true,
                 _ => false,
