@@ -311,11 +311,7 @@ fn fold(text: &str, s: usize, e: usize, gaps: &[(usize, usize)]) -> (String, Vec
                 }
             }
         }
-        let in_gap = |at: usize| {
-            let k = gaps.partition_point(|g| g.1 <= at);
-            gaps.get(k).is_some_and(|g| g.0 <= at && at < g.1)
-        };
-        if c == '\n' && (blank_line_edge(src, i) || in_gap(s + i)) {
+        if c == '\n' && in_gap(gaps, s + i) {
             // A paragraph break inside a passage stays one (several short paragraphs share
             // a passage): the tagger keeps modality cues to their own paragraph.
             out.push('\n');
@@ -328,12 +324,11 @@ fn fold(text: &str, s: usize, e: usize, gaps: &[(usize, usize)]) -> (String, Vec
     (out, map)
 }
 
-/// Whether the newline at `i` ends or starts a blank line (only spaces between it and the
-/// next or previous newline).
-fn blank_line_edge(src: &str, i: usize) -> bool {
-    let after = src[i + 1..].trim_start_matches([' ', '\t', '\r']);
-    let before = src[..i].trim_end_matches([' ', '\t', '\r']);
-    after.starts_with('\n') || before.ends_with('\n')
+/// Whether byte `at` lies between two paragraphs (blank lines, or the line break after a
+/// paragraph that ends without one); `gaps` is sorted.
+fn in_gap(gaps: &[(usize, usize)], at: usize) -> bool {
+    let k = gaps.partition_point(|g| g.1 <= at);
+    gaps.get(k).is_some_and(|g| g.0 <= at && at < g.1)
 }
 
 #[cfg(test)]

@@ -726,6 +726,22 @@ mod tests {
         Tagger::new(&Codebook::from_sources(&embedded()).unwrap()).unwrap()
     }
 
+    /// A tagger from one lexicon file and one category file.
+    fn tagger_from(lex: &str, cat: &str) -> Tagger {
+        let cb = Codebook::from_sources(&[
+            Source {
+                name: "l.toml".into(),
+                text: lex.into(),
+            },
+            Source {
+                name: "c.toml".into(),
+                text: cat.into(),
+            },
+        ])
+        .unwrap();
+        Tagger::new(&cb).unwrap()
+    }
+
     fn cats(t: &Tagging) -> Vec<&str> {
         t.tags.iter().map(|t| t.category.as_str()).collect()
     }
@@ -847,18 +863,7 @@ mod tests {
         let cat = "id = \"c\"\nversion = \"1\"\nkind = \"category\"\ndescription = \"d\"\n\
                    [[rule]]\nid = \"r\"\nregex = '(?i)own[a-z]* (?:a|the) (?:bar|mill)'\n\
                    prefilter = [\"own*\"]\nrequires = [\"@role|governor\"]\n";
-        let cb = Codebook::from_sources(&[
-            Source {
-                name: "l.toml".into(),
-                text: lex.into(),
-            },
-            Source {
-                name: "c.toml".into(),
-                text: cat.into(),
-            },
-        ])
-        .unwrap();
-        let t = Tagger::new(&cb).unwrap();
+        let t = tagger_from(lex, cat);
         assert_eq!(cats(&t.tag("The mayor owns the bar.")), vec!["c"]);
         assert_eq!(cats(&t.tag("The governor owned a mill.")), vec!["c"]);
         assert!(t.tag("The family owns the bar.").tags.is_empty());
@@ -888,18 +893,7 @@ mod tests {
                    [lexicon.role]\nen = [\"guard\"]\n[lexicon.pay]\nen = [\"cash\"]\n";
         let cat = "id = \"c\"\nversion = \"1\"\nkind = \"category\"\ndescription = \"d\"\n\
                    [[rule]]\nid = \"n\"\nnear = [\"@role\", \"@pay\"]\nwindow = 3\n";
-        let cb = Codebook::from_sources(&[
-            Source {
-                name: "l.toml".into(),
-                text: lex.into(),
-            },
-            Source {
-                name: "c.toml".into(),
-                text: cat.into(),
-            },
-        ])
-        .unwrap();
-        let t = Tagger::new(&cb).unwrap();
+        let t = tagger_from(lex, cat);
         assert_eq!(cats(&t.tag("the guard took cash")), vec!["c"]);
         assert!(t.tag("the guard slept. Cash was gone").tags.is_empty());
         assert!(t

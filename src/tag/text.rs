@@ -9,8 +9,9 @@
 //!   is required: "รับสินบน" contains "สินบน".
 //! - **Sentences**: cut after `.`, `!`, `?`, `;`, `。` or a Thai/ideographic full stop when
 //!   whitespace follows and the next word does not start in lower case; never after common
-//!   abbreviations ("Mr.", "U.S.", "No.") or single-letter initials. Bullets (`•`) and blank
-//!   lines also cut.
+//!   abbreviations ("Mr.", "U.S.", "No.") or single-letter initials. Bullets (`•`) and
+//!   newlines also cut: a passage keeps a newline only where a paragraph ends, and a newline
+//!   also starts a new paragraph (modality cues stay in theirs).
 //! - **Words**: a word starts after whitespace; inside a run of a space-less script every
 //!   fourth character counts as a new word, so proximity windows stay meaningful in Thai.
 
@@ -75,8 +76,9 @@ pub(crate) struct Layout {
     /// Sentence ranges (byte offsets), covering the text in order.
     pub sentences: Vec<(usize, usize)>,
     word_starts: Vec<u32>,
-    /// Starts of the paragraphs after the first (a blank line ends a paragraph): a passage cut
-    /// from a PDF page may hold several paragraphs.
+    /// Starts of the paragraphs after the first: a passage keeps a newline only where a
+    /// paragraph ends (the segmenter turns line breaks inside paragraphs into spaces), and a
+    /// passage cut from a PDF page may hold several paragraphs.
     paragraph_starts: Vec<u32>,
 }
 
