@@ -159,10 +159,11 @@ fn render_facets(f: &Facets) -> String {
         {
             s.push_str(&format!("    {n:>7}  {k}\n"));
         }
-        if name == "document" && rows.len() > 20 {
+        if name == "document" && f.documents > 20 {
             s.push_str(&format!(
-                "    ... {} more documents (use --json for all)\n",
-                rows.len() - 20
+                "    ... {} more documents ({} in all)\n",
+                f.documents - 20,
+                f.documents
             ));
         }
     }

@@ -26,6 +26,7 @@ struct Files {
     store: IndexStore,
     log: PathBuf,
     reviews: Mutex<Reviews>,
+    facets: crate::serve::api::FacetCache,
 }
 
 impl Backend for Files {
@@ -68,6 +69,10 @@ impl Backend for Files {
             ));
         }
         Ok(bytes)
+    }
+
+    fn facet_cache(&self) -> &crate::serve::api::FacetCache {
+        &self.facets
     }
 
     fn annotated_pdf(&self, record: &FileRecord, hits: &[Hit]) -> Result<Vec<u8>, String> {
@@ -123,6 +128,7 @@ pub(super) fn run(g: &Global, a: &ServeArgs) -> Result<ExitCode, Error> {
         log: log_of(&g.index),
         store,
         reviews: Mutex::new(reviews),
+        facets: Default::default(),
     };
     let addr = std::net::SocketAddr::new(a.bind, a.port);
     let server = Server::bind(addr).map_err(|e| Error::Usage(e.to_string()))?;

@@ -120,7 +120,11 @@ pub struct IndexStore {
     reader: IndexReader,
     fields: Fields,
     dir: PathBuf,
+    /// The catalogue of the last reader generation read (see `catalogue_shared`).
+    catalogue_cache: CatalogueCache,
 }
+
+type CatalogueCache = std::sync::Mutex<Option<(u64, std::sync::Arc<HashMap<String, FileRecord>>)>>;
 
 impl std::fmt::Debug for IndexStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -203,6 +207,7 @@ impl IndexStore {
             reader,
             fields,
             dir: dir.to_path_buf(),
+            catalogue_cache: Default::default(),
         })
     }
 

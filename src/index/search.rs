@@ -8,8 +8,7 @@ use super::{tantivy_err, IndexError, IndexStore};
 use crate::model::{Entity, Modality, Span, Tag};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
-use tantivy::aggregation::agg_req::Aggregations;
-use tantivy::aggregation::{AggContextParams, AggregationCollector};
+use std::sync::Arc;
 use tantivy::collector::{Count, DocSetCollector, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
@@ -117,14 +116,266 @@ pub struct Facets {
     pub tag: Vec<(String, u64)>,
     /// Passages per modality.
     pub modality: Vec<(String, u64)>,
-    /// Passages per document (path).
+    /// Passages per document (path): the [`TOP_DOCUMENTS`] documents with the most
+    /// matching passages, most first.
     pub document: Vec<(String, u64)>,
+    /// How many documents hold a matching passage (all of them, not only those listed).
+    pub documents: u64,
     /// Passages per year.
     pub year: Vec<(String, u64)>,
     /// Passages per document kind.
     pub kind: Vec<(String, u64)>,
     /// Passages per language.
     pub lang: Vec<(String, u64)>,
+}
+
+/// Most documents listed in [`Facets::document`].
+pub const TOP_DOCUMENTS: usize = 100;
+
+/// Facet counts of one search, from fast fields (string facets by term, years by value).
+#[derive(Debug, Default)]
+struct FacetCounts {
+    /// tag, modality, kind, lang.
+    terms: [BTreeMap<String, u64>; 4],
+    years: BTreeMap<u64, u64>,
+    /// Matching passages per document key.
+    keys: Vec<(String, u64)>,
+    /// Documents holding a match.
+    documents: u64,
+}
+
+/// Counts matching passages per facet value without an aggregation bucket per document:
+/// per segment, a counter per term ordinal, read back as text once at the end.
+struct FacetCollector;
+
+const TERM_FACETS: [&str; 4] = ["tag", "modality", "kind", "lang"];
+
+struct FacetSegment {
+    columns: Vec<Option<tantivy::columnar::StrColumn>>,
+    counts: Vec<Vec<u64>>,
+    key: Option<tantivy::columnar::StrColumn>,
+    key_counts: Vec<u64>,
+    year: Option<tantivy::columnar::Column<u64>>,
+    years: BTreeMap<u64, u64>,
+    seen: Vec<u64>,
+}
+
+impl tantivy::collector::Collector for FacetCollector {
+    type Fruit = FacetCounts;
+    type Child = FacetSegment;
+
+    fn for_segment(
+        &self,
+        _ord: u32,
+        segment: &tantivy::SegmentReader,
+    ) -> tantivy::Result<FacetSegment> {
+        let ff = segment.fast_fields();
+        let mut columns = Vec::new();
+        let mut counts = Vec::new();
+        for name in TERM_FACETS {
+            let col = ff.str(name)?;
+            counts.push(vec![0; col.as_ref().map_or(0, |c| c.num_terms())]);
+            columns.push(col);
+        }
+        let key = ff.str("key")?;
+        let key_counts = vec![0; key.as_ref().map_or(0, |c| c.num_terms())];
+        Ok(FacetSegment {
+            columns,
+            counts,
+            key,
+            key_counts,
+            year: ff.column_opt::<u64>("year")?,
+            years: BTreeMap::new(),
+            seen: Vec::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<FacetCounts>) -> tantivy::Result<FacetCounts> {
+        let mut out = FacetCounts::default();
+        let mut keys: BTreeMap<String, u64> = BTreeMap::new();
+        for f in fruits {
+            for (i, m) in f.terms.into_iter().enumerate() {
+                for (k, n) in m {
+                    *out.terms[i].entry(k).or_default() += n;
+                }
+            }
+            for (y, n) in f.years {
+                *out.years.entry(y).or_default() += n;
+            }
+            for (k, n) in f.keys {
+                *keys.entry(k).or_default() += n;
+            }
+        }
+        out.documents = keys.len() as u64;
+        out.keys = keys.into_iter().collect();
+        Ok(out)
+    }
+}
+
+impl tantivy::collector::SegmentCollector for FacetSegment {
+    type Fruit = FacetCounts;
+
+    fn collect(&mut self, doc: tantivy::DocId, _score: tantivy::Score) {
+        for (col, counts) in self.columns.iter().zip(self.counts.iter_mut()) {
+            let Some(col) = col else { continue };
+            // A passage counts once per value (two bribery tags: one bribery passage).
+            self.seen.clear();
+            self.seen.extend(col.ords().values_for_doc(doc));
+            if self.seen.len() > 1 {
+                self.seen.sort_unstable();
+                self.seen.dedup();
+            }
+            for &o in &self.seen {
+                if let Some(c) = counts.get_mut(o as usize) {
+                    *c += 1;
+                }
+            }
+        }
+        if let Some(k) = &self.key {
+            if let Some(o) = k.ords().first(doc) {
+                if let Some(c) = self.key_counts.get_mut(o as usize) {
+                    *c += 1;
+                }
+            }
+        }
+        if let Some(y) = self.year.as_ref().and_then(|c| c.first(doc)) {
+            *self.years.entry(y).or_default() += 1;
+        }
+    }
+
+    fn harvest(self) -> FacetCounts {
+        let mut out = FacetCounts {
+            years: self.years,
+            ..FacetCounts::default()
+        };
+        let mut text = String::new();
+        for (i, (col, counts)) in self.columns.iter().zip(&self.counts).enumerate() {
+            let Some(col) = col else { continue };
+            for (o, &n) in counts.iter().enumerate() {
+                if n > 0 && col.ord_to_str(o as u64, &mut text).unwrap_or(false) {
+                    out.terms[i].insert(text.clone(), n);
+                }
+            }
+        }
+        // Every matching document's key (a document's passages may sit in several
+        // segments, so counts are merged by key text; ordinals ascend, so the dictionary
+        // is read in one pass).
+        if let Some(k) = &self.key {
+            let ords: Vec<u64> = (0..self.key_counts.len() as u64)
+                .filter(|&o| self.key_counts[o as usize] > 0)
+                .collect();
+            let mut i = 0;
+            let _ = k.dictionary().sorted_ords_to_term_cb(&ords, |bytes| {
+                if let Some(&o) = ords.get(i) {
+                    out.keys.push((
+                        String::from_utf8_lossy(bytes).into_owned(),
+                        self.key_counts[o as usize],
+                    ));
+                }
+                i += 1;
+            });
+        }
+        out
+    }
+}
+
+/// The first `limit` matching passages by (document key, page, passage), read from fast
+/// fields: no passage outside the page is loaded.
+struct DocOrderTop {
+    limit: usize,
+}
+
+/// A passage's place in document order within one segment (key by term ordinal, which is
+/// the key's order within the segment).
+type OrderKey = (u64, u64, u64, tantivy::DocId);
+
+struct DocOrderSegment {
+    segment: u32,
+    limit: usize,
+    key: Option<tantivy::columnar::StrColumn>,
+    page: Option<tantivy::columnar::Column<u64>>,
+    passage: Option<tantivy::columnar::Column<u64>>,
+    heap: std::collections::BinaryHeap<OrderKey>,
+}
+
+impl tantivy::collector::Collector for DocOrderTop {
+    type Fruit = Vec<DocAddress>;
+    type Child = DocOrderSegment;
+
+    fn for_segment(
+        &self,
+        ord: u32,
+        segment: &tantivy::SegmentReader,
+    ) -> tantivy::Result<DocOrderSegment> {
+        let ff = segment.fast_fields();
+        Ok(DocOrderSegment {
+            segment: ord,
+            limit: self.limit,
+            key: ff.str("key")?,
+            page: ff.column_opt::<u64>("page")?,
+            passage: ff.column_opt::<u64>("passage")?,
+            heap: std::collections::BinaryHeap::with_capacity(self.limit + 1),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(
+        &self,
+        fruits: Vec<Vec<(String, u64, u64, DocAddress)>>,
+    ) -> tantivy::Result<Vec<DocAddress>> {
+        let mut all: Vec<(String, u64, u64, DocAddress)> = fruits.into_iter().flatten().collect();
+        all.sort();
+        all.truncate(self.limit);
+        Ok(all.into_iter().map(|(_, _, _, a)| a).collect())
+    }
+}
+
+impl tantivy::collector::SegmentCollector for DocOrderSegment {
+    type Fruit = Vec<(String, u64, u64, DocAddress)>;
+
+    fn collect(&mut self, doc: tantivy::DocId, _score: tantivy::Score) {
+        let first = |c: &Option<tantivy::columnar::Column<u64>>| {
+            c.as_ref().and_then(|c| c.first(doc)).unwrap_or(0)
+        };
+        let key = self
+            .key
+            .as_ref()
+            .and_then(|k| k.ords().first(doc))
+            .unwrap_or(0);
+        let item = (key, first(&self.page), first(&self.passage), doc);
+        if self.heap.len() < self.limit {
+            self.heap.push(item);
+        } else if self.heap.peek().is_some_and(|top| item < *top) {
+            self.heap.pop();
+            self.heap.push(item);
+        }
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        let mut text = String::new();
+        self.heap
+            .into_iter()
+            .map(|(k, page, passage, doc)| {
+                text.clear();
+                if let Some(col) = &self.key {
+                    let _ = col.ord_to_str(k, &mut text);
+                }
+                (
+                    text.clone(),
+                    page,
+                    passage,
+                    DocAddress::new(self.segment, doc),
+                )
+            })
+            .collect()
+    }
 }
 
 /// A compiled request: the tantivy query and what to highlight.
@@ -218,6 +469,15 @@ impl IndexStore {
             searcher
                 .search(&c.query, &TopDocs::with_limit(window).order_by_score())
                 .map_err(err)?
+        } else if req.regex.is_none() && window < index_total {
+            // A page in document order: the first `window` by (document, page, passage),
+            // from fast fields, so only the page's passages are read from the store.
+            searcher
+                .search(&c.query, &DocOrderTop { limit: window })
+                .map_err(err)?
+                .into_iter()
+                .map(|a| (0.0, a))
+                .collect()
         } else {
             let mut all: Vec<DocAddress> = searcher
                 .search(&c.query, &DocSetCollector)
@@ -240,6 +500,8 @@ impl IndexStore {
             index_total
         };
         if !by_score {
+            // Stable: a window from `DocOrderTop` is already in key order, which matches path
+            // order within one collection root.
             hits.sort_by(document_order);
         }
         let hits: Vec<Hit> = hits
@@ -268,69 +530,76 @@ impl IndexStore {
         })
     }
 
-    /// Facet counts for a query and filters (passages counted once per bucket).
+    /// Facet counts for a query and filters (passages counted once per bucket), over the
+    /// matching passages only, read from the index's fast fields. Documents: the
+    /// [`TOP_DOCUMENTS`] with the most matching passages, and how many there are in all.
     pub fn facets(&self, query_text: &str, filters: &Filters) -> Result<Facets, IndexError> {
         let searcher = self.fresh_searcher()?;
         let c = self.compile(query_text, filters)?;
-        let terms = |field: &str| serde_json::json!({"terms": {"field": field, "size": 100000}});
-        let req: Aggregations = serde_json::from_value(serde_json::json!({
-            "tag": terms("tag"),
-            "modality": terms("modality"),
-            "key": terms("key"),
-            "year": terms("year"),
-            "kind": terms("kind"),
-            "lang": terms("lang"),
-        }))
-        .map_err(|e| IndexError::Io {
-            path: self.dir.clone(),
-            message: format!("facet request: {e}"),
-        })?;
-        let collector = AggregationCollector::from_aggs(req, AggContextParams::default());
-        let res = searcher
-            .search(&c.query, &collector)
+        let counts = searcher
+            .search(&c.query, &FacetCollector)
             .map_err(|e| tantivy_err(&self.dir, e))?;
-        let v = serde_json::to_value(res).unwrap_or_default();
-        let buckets = |name: &str| -> Vec<(String, u64)> {
-            let mut out: Vec<(String, u64)> = v[name]["buckets"]
-                .as_array()
-                .map(|bs| {
-                    bs.iter()
-                        .map(|b| {
-                            let key = match &b["key"] {
-                                serde_json::Value::String(s) => s.clone(),
-                                serde_json::Value::Number(n) => {
-                                    n.as_f64().map_or(n.to_string(), |f| format!("{f:.0}"))
-                                }
-                                other => other.to_string(),
-                            };
-                            (key, b["doc_count"].as_u64().unwrap_or(0))
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
+        let catalogue = self.catalogue_shared()?;
+        let path_of = |key: &str| -> String {
+            catalogue
+                .get(key)
+                .map(|r| r.path.clone())
+                .unwrap_or_else(|| key.to_owned())
+        };
+        let sorted = |m: BTreeMap<String, u64>| -> Vec<(String, u64)> {
+            let mut out: Vec<(String, u64)> = m.into_iter().collect();
             out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
             out
         };
-        // Documents are counted by key; show them by the path they were indexed under.
-        let paths: BTreeMap<String, String> = self
-            .catalogue()?
-            .into_values()
-            .map(|r| (r.key, r.path))
+        let mut document: Vec<(String, u64)> = counts
+            .keys
+            .iter()
+            .map(|(k, n)| (path_of(k), *n))
             .collect();
-        let document = buckets("key")
-            .into_iter()
-            .map(|(k, n)| (paths.get(&k).cloned().unwrap_or(k), n))
+        document.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        document.truncate(TOP_DOCUMENTS);
+        let mut year: Vec<(String, u64)> = counts
+            .years
+            .iter()
+            .map(|(y, n)| (y.to_string(), *n))
             .collect();
-        let mut year = buckets("year");
         year.sort_by(|a, b| b.0.cmp(&a.0));
+        let [tag, modality, kind, lang] = counts.terms;
         Ok(Facets {
-            tag: buckets("tag"),
-            modality: buckets("modality"),
+            tag: sorted(tag),
+            modality: sorted(modality),
             document,
+            documents: counts.documents,
             year,
-            kind: buckets("kind"),
-            lang: buckets("lang"),
+            kind: sorted(kind),
+            lang: sorted(lang),
         })
+    }
+
+    /// The catalogue ([`IndexStore::catalogue`]) shared and kept until the index changes
+    /// (one read per reader generation, not one per request).
+    pub fn catalogue_shared(
+        &self,
+    ) -> Result<Arc<std::collections::HashMap<String, super::FileRecord>>, IndexError> {
+        let generation = self.generation()?;
+        if let Ok(guard) = self.catalogue_cache.lock() {
+            if let Some((g, c)) = guard.as_ref() {
+                if *g == generation {
+                    return Ok(Arc::clone(c));
+                }
+            }
+        }
+        let fresh = Arc::new(self.catalogue()?);
+        if let Ok(mut guard) = self.catalogue_cache.lock() {
+            *guard = Some((generation, Arc::clone(&fresh)));
+        }
+        Ok(fresh)
+    }
+
+    /// The version of the committed index the reader sees (after reloading): it changes
+    /// with every commit, so caches keyed by it are never stale.
+    pub fn generation(&self) -> Result<u64, IndexError> {
+        Ok(self.fresh_searcher()?.generation().generation_id())
     }
 
     /// The passages within `n` passages of `hit` on the same page, in order, `hit` included.

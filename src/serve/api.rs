@@ -14,6 +14,45 @@ use crate::review::{self, Entry, PassageKey, Reviews, Status};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 
+/// Facet counts of recent selections, kept while the index stays at one version (the
+/// overview and a page's repeated requests are then counted once, not per request).
+#[derive(Debug, Default)]
+pub struct FacetCache {
+    inner: std::sync::Mutex<(u64, HashMap<String, std::sync::Arc<index::Facets>>)>,
+}
+
+/// Selections whose facets are kept at most (the cache is emptied when full).
+const FACET_CACHE_ENTRIES: usize = 256;
+
+impl FacetCache {
+    /// The facets of `query` + `filters`, counted once per index version.
+    pub fn facets(
+        &self,
+        store: &index::IndexStore,
+        query: &str,
+        filters: &Filters,
+    ) -> Result<std::sync::Arc<index::Facets>, IndexError> {
+        let generation = store.generation()?;
+        let key = format!("{query}\u{0}{filters:?}");
+        if let Ok(g) = self.inner.lock() {
+            if g.0 == generation {
+                if let Some(f) = g.1.get(&key) {
+                    return Ok(std::sync::Arc::clone(f));
+                }
+            }
+        }
+        let f = std::sync::Arc::new(store.facets(query, filters)?);
+        if let Ok(mut g) = self.inner.lock() {
+            if g.0 != generation || g.1.len() >= FACET_CACHE_ENTRIES {
+                g.1.clear();
+                g.0 = generation;
+            }
+            g.1.insert(key, std::sync::Arc::clone(&f));
+        }
+        Ok(f)
+    }
+}
+
 /// Longest query accepted, in characters.
 pub const MAX_QUERY_CHARS: usize = 2000;
 
@@ -356,8 +395,8 @@ fn search_inner(req: &Request, b: &dyn Backend) -> Res<Reply> {
         let r = run(store, &sel.query, &sel, Some(limit), offset)?;
         (r.hits, r.total)
     };
-    let facets = store.facets(&sel.query, &sel.filters)?;
-    let catalogue = store.catalogue()?;
+    let facets = b.facet_cache().facets(store, &sel.query, &sel.filters)?;
+    let catalogue = store.catalogue_shared()?;
     let by_path: HashMap<&str, &FileRecord> =
         catalogue.values().map(|r| (r.path.as_str(), r)).collect();
     let documents: Vec<Value> = facets
@@ -384,6 +423,7 @@ fn search_inner(req: &Request, b: &dyn Backend) -> Res<Reply> {
             "tag": facets.tag,
             "modality": facets.modality,
             "document": documents,
+            "documents": facets.documents,
             "year": facets.year,
             "kind": facets.kind,
             "lang": facets.lang,
@@ -402,9 +442,10 @@ fn record_by_doc(b: &dyn Backend, doc: &str) -> Res<FileRecord> {
     }
     let mut recs: Vec<FileRecord> = b
         .store()
-        .catalogue()?
-        .into_values()
+        .catalogue_shared()?
+        .values()
         .filter(|r| r.doc == doc)
+        .cloned()
         .collect();
     recs.sort_by(|a, b| a.path.cmp(&b.path));
     recs.into_iter()
@@ -497,7 +538,7 @@ pub fn stats(b: &dyn Backend) -> Reply {
 fn stats_inner(b: &dyn Backend) -> Res<Reply> {
     let store = b.store();
     let reviews = b.reviews();
-    let catalogue = store.catalogue()?;
+    let catalogue = store.catalogue_shared()?;
     let empty = Selection {
         user_query: String::new(),
         query: String::new(),
@@ -515,7 +556,7 @@ fn stats_inner(b: &dyn Backend) -> Res<Reply> {
     };
     let tagged = run(store, "", &tagged_sel, Some(0), 0)?.total;
     let review = review_counts(store, &tagged_sel, &reviews, tagged)?;
-    let facets = store.facets("", &Filters::default())?;
+    let facets = b.facet_cache().facets(store, "", &Filters::default())?;
     let v = json!({
         "documents": catalogue.len(),
         "pages": catalogue.values().map(|r| r.pages).sum::<u64>(),

@@ -55,6 +55,8 @@ pub trait Backend: Sync {
     fn source(&self, record: &FileRecord) -> Result<Vec<u8>, String>;
     /// An annotated copy of a source PDF with these hits marked.
     fn annotated_pdf(&self, record: &FileRecord, hits: &[Hit]) -> Result<Vec<u8>, String>;
+    /// The facet counts kept per index version.
+    fn facet_cache(&self) -> &api::FacetCache;
 }
 
 /// Errors of the server.
