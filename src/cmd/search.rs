@@ -14,7 +14,6 @@ use std::time::Instant;
 
 pub(super) fn run(g: &Global, a: &SearchArgs) -> Result<ExitCode, Error> {
     let started = Instant::now();
-    let filters = super::filters(&a.filters)?;
     let regex = match &a.regex {
         Some(p) => Some(
             regex::Regex::new(p)
@@ -23,6 +22,7 @@ pub(super) fn run(g: &Global, a: &SearchArgs) -> Result<ExitCode, Error> {
         None => None,
     };
     let store = IndexStore::open(&g.index)?;
+    let filters = super::filters(g, &store, &a.filters, &a.query)?;
     let sort = match a.sort {
         Sort::Score => SortOrder::Score,
         Sort::Document => SortOrder::Document,
@@ -131,6 +131,26 @@ pub(super) fn run(g: &Global, a: &SearchArgs) -> Result<ExitCode, Error> {
             result.total,
             started.elapsed().as_secs_f64() * 1000.0
         );
+    }
+    if result.total == 0 && !g.quiet {
+        if let Some(e) = store.explain_empty(&a.query, &filters)? {
+            if !e.unmatched.is_empty() {
+                eprintln!(
+                    "redflag search: no passage has {}",
+                    e.unmatched
+                        .iter()
+                        .map(|w| format!("{w:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+            if let Some(or) = &e.or_query {
+                eprintln!(
+                    "redflag search: all words must match; any of them: redflag search '{or}' ({} passages)",
+                    e.or_total
+                );
+            }
+        }
     }
     Ok(if result.total == 0 {
         ExitCode::NothingFound

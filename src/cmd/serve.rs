@@ -27,6 +27,7 @@ struct Files {
     log: PathBuf,
     reviews: Mutex<Reviews>,
     facets: crate::serve::api::FacetCache,
+    categories: Vec<String>,
 }
 
 impl Backend for Files {
@@ -73,6 +74,10 @@ impl Backend for Files {
 
     fn facet_cache(&self) -> &crate::serve::api::FacetCache {
         &self.facets
+    }
+
+    fn categories(&self) -> &[String] {
+        &self.categories
     }
 
     fn annotated_pdf(&self, record: &FileRecord, hits: &[Hit]) -> Result<Vec<u8>, String> {
@@ -129,6 +134,11 @@ pub(super) fn run(g: &Global, a: &ServeArgs) -> Result<ExitCode, Error> {
         store,
         reviews: Mutex::new(reviews),
         facets: Default::default(),
+        categories: super::load_codebook(g.dictionaries.as_deref())?
+            .categories
+            .iter()
+            .map(|c| c.id.clone())
+            .collect(),
     };
     let addr = std::net::SocketAddr::new(a.bind, a.port);
     let server = Server::bind(addr).map_err(|e| Error::Usage(e.to_string()))?;

@@ -14,7 +14,10 @@ mod search;
 mod tokenize;
 
 pub use query::QueryError;
-pub use search::{Facets, Filters, Hit, SearchRequest, SearchResult, SortOrder};
+pub use search::{
+    EmptyResult, Facets, Filters, Hit, RawFilters, SearchRequest, SearchResult, SortOrder,
+    Vocabulary, KINDS, TOP_DOCUMENTS,
+};
 
 use crate::model::{Document, Passage, Tagging};
 use schema::{Fields, REC_FILE, REC_PASSAGE};

@@ -15,7 +15,8 @@ use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
-/// Filters applied on top of the query.
+/// Filters applied on top of the query (checked against a [`Vocabulary`] by whoever built
+/// them from user input).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Filters {
     /// Keep passages carrying any of these categories.
@@ -24,6 +25,203 @@ pub struct Filters {
     pub modalities: Vec<Modality>,
     /// Keep only passages with at least one tag.
     pub tagged_only: bool,
+    /// Keep passages of any of these documents (hashes).
+    pub docs: Vec<String>,
+    /// Keep passages of documents from any of these years.
+    pub years: Vec<u16>,
+}
+
+/// Document kinds the classifier gives ([`crate::classify`]).
+pub const KINDS: &[&str] = &["court", "report", "press", "other"];
+
+/// The values filters may take: the categories of the codebook and of the index, the
+/// modalities, the document kinds. Unknown values are errors with a suggestion, never a
+/// silent empty result.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Vocabulary {
+    /// Category ids.
+    pub categories: std::collections::BTreeSet<String>,
+    /// Document kinds.
+    pub kinds: std::collections::BTreeSet<String>,
+}
+
+/// The closest known value (edit distance at most 2, or a shared prefix of 4), if any.
+fn closest<'a>(value: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let v = value.to_lowercase();
+    known
+        .map(|k| {
+            let d = strsim(&v, k);
+            let prefix = v.chars().zip(k.chars()).take_while(|(a, b)| a == b).count();
+            (if prefix >= 4 { d.min(2) } else { d }, k)
+        })
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, k)| k)
+}
+
+impl Vocabulary {
+    /// Checks a category id; the error names the closest known one.
+    pub fn check_tag(&self, t: &str) -> Result<(), String> {
+        if self.categories.contains(t) {
+            return Ok(());
+        }
+        let all: Vec<&str> = self.categories.iter().map(String::as_str).collect();
+        Err(match closest(t, all.iter().copied()) {
+            Some(c) => format!("unknown category {t:?}: did you mean {c}?"),
+            None => format!("unknown category {t:?}: one of {}", all.join(", ")),
+        })
+    }
+
+    /// Checks a modality name.
+    pub fn check_modality(&self, m: &str) -> Result<Modality, String> {
+        Modality::parse(m).ok_or_else(|| {
+            let names = [
+                "asserted",
+                "alleged",
+                "established",
+                "denied",
+                "negated",
+                "hypothetical",
+            ];
+            let hint = match closest(m, names.iter().copied()) {
+                Some(c) => format!("did you mean {c}?"),
+                // Words a journalist reaches for, mapped to the codebook's terms.
+                None if ["convicted", "proven", "found", "guilty", "sentenced"]
+                    .contains(&m.to_lowercase().as_str()) =>
+                {
+                    "a conviction is `established`".to_owned()
+                }
+                None => format!("one of {}", names.join(", ")),
+            };
+            format!("unknown modality {m:?}: {hint}")
+        })
+    }
+
+    /// Checks a document kind.
+    pub fn check_kind(&self, k: &str) -> Result<(), String> {
+        if self.kinds.contains(k) {
+            return Ok(());
+        }
+        let all: Vec<&str> = self.kinds.iter().map(String::as_str).collect();
+        let hint = match closest(k, all.iter().copied()) {
+            Some(c) => format!("did you mean {c}?"),
+            None if ["newspaper", "news", "article", "media"].contains(&k) => {
+                "newspaper articles are `press`".to_owned()
+            }
+            None => format!("one of {}", all.join(", ")),
+        };
+        Err(format!("unknown document kind {k:?}: {hint}"))
+    }
+
+    /// Checks the `tag:`, `modality:` and `kind:` values written in a query; the error
+    /// points at the value.
+    pub fn check_query(&self, query: &str) -> Result<(), super::QueryError> {
+        if query.trim().is_empty() {
+            return Ok(());
+        }
+        let Ok(ast) = tantivy::query_grammar::parse_query(query) else {
+            return Ok(()); // the parser reports it, with its own message
+        };
+        let mut leaves = Vec::new();
+        collect_fields(&ast, &mut leaves);
+        for (field, value) in leaves {
+            let res = match field.as_str() {
+                "tag" => self.check_tag(&value),
+                "modality" => self.check_modality(&value).map(|_| ()),
+                "kind" => self.check_kind(&value),
+                _ => Ok(()),
+            };
+            if let Err(message) = res {
+                let needle = format!("{field}:{value}");
+                let position = query
+                    .find(&needle)
+                    .map(|b| query[..b].chars().count() + field.len() + 1);
+                return Err(super::QueryError {
+                    query: query.to_owned(),
+                    position,
+                    message,
+                    hint: None,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Resolves filter values as typed (command line or URL) into checked [`Filters`]: the
+    /// one place both the CLI and the server validate them. Errors name the value and, when
+    /// one is close, the value meant.
+    pub fn resolve(&self, raw: &RawFilters) -> Result<Filters, String> {
+        let mut f = Filters {
+            tagged_only: raw.tagged,
+            ..Filters::default()
+        };
+        for t in &raw.tags {
+            self.check_tag(t)?;
+            f.tags.push(t.clone());
+        }
+        for m in &raw.modalities {
+            f.modalities.push(self.check_modality(m)?);
+        }
+        for d in &raw.docs {
+            let d = d.trim().to_ascii_lowercase();
+            if d.len() != 64 || !d.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(format!(
+                    "doc {:?}: expected a document hash (64 hex digits)",
+                    d.chars().take(80).collect::<String>()
+                ));
+            }
+            f.docs.push(d);
+        }
+        for y in &raw.years {
+            match y.trim().parse::<u16>() {
+                Ok(n) if (1000..=9999).contains(&n) => f.years.push(n),
+                _ => return Err(format!("year {y:?}: expected a year such as 2019")),
+            }
+        }
+        Ok(f)
+    }
+}
+
+/// Filter values as the user typed them, before [`Vocabulary::resolve`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RawFilters {
+    /// Category ids.
+    pub tags: Vec<String>,
+    /// Modality names.
+    pub modalities: Vec<String>,
+    /// Document hashes.
+    pub docs: Vec<String>,
+    /// Years.
+    pub years: Vec<String>,
+    /// Only tagged passages.
+    pub tagged: bool,
+}
+
+fn collect_fields(ast: &tantivy::query_grammar::UserInputAst, out: &mut Vec<(String, String)>) {
+    use tantivy::query_grammar::{UserInputAst, UserInputLeaf};
+    match ast {
+        UserInputAst::Clause(cs) => cs.iter().for_each(|(_, c)| collect_fields(c, out)),
+        UserInputAst::Boost(inner, _) => collect_fields(inner, out),
+        UserInputAst::Leaf(leaf) => {
+            if let UserInputLeaf::Literal(lit) = leaf.as_ref() {
+                if let Some(f) = &lit.field_name {
+                    out.push((f.clone(), lit.phrase.clone()));
+                }
+            }
+        }
+    }
+}
+
+/// Why a query found nothing: the words that match no passage on their own, and the OR form
+/// of the query when some words do match.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct EmptyResult {
+    /// Words of the query that match no passage (with the filters).
+    pub unmatched: Vec<String>,
+    /// The words joined with OR, when that finds something.
+    pub or_query: Option<String>,
+    /// How many passages the OR form finds.
+    pub or_total: usize,
 }
 
 /// Result order.
@@ -430,6 +628,26 @@ impl IndexStore {
             );
             clauses.push((Occur::Must, Box::new(any)));
         }
+        if !filters.docs.is_empty() {
+            let any = filters
+                .docs
+                .iter()
+                .map(|d| (Occur::Should, term_query(f.doc, d)))
+                .collect();
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+        }
+        if !filters.years.is_empty() {
+            let any = filters
+                .years
+                .iter()
+                .map(|&y| {
+                    let t = Term::from_field_u64(f.year, y as u64);
+                    let q: Box<dyn Query> = Box::new(TermQuery::new(t, IndexRecordOption::Basic));
+                    (Occur::Should, q)
+                })
+                .collect();
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+        }
         if filters.tagged_only {
             clauses.push((
                 Occur::Must,
@@ -551,11 +769,8 @@ impl IndexStore {
             out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
             out
         };
-        let mut document: Vec<(String, u64)> = counts
-            .keys
-            .iter()
-            .map(|(k, n)| (path_of(k), *n))
-            .collect();
+        let mut document: Vec<(String, u64)> =
+            counts.keys.iter().map(|(k, n)| (path_of(k), *n)).collect();
         document.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         document.truncate(TOP_DOCUMENTS);
         let mut year: Vec<(String, u64)> = counts
@@ -574,6 +789,69 @@ impl IndexStore {
             kind: sorted(kind),
             lang: sorted(lang),
         })
+    }
+
+    /// The filter values of this index: its categories and kinds plus `categories` (those of
+    /// the codebook in use, which may have no passage yet) and [`KINDS`].
+    pub fn vocabulary(&self, categories: &[String]) -> Result<Vocabulary, IndexError> {
+        let searcher = self.fresh_searcher()?;
+        let mut v = Vocabulary {
+            categories: categories.iter().cloned().collect(),
+            kinds: KINDS.iter().map(|k| k.to_string()).collect(),
+        };
+        for seg in searcher.segment_readers() {
+            for (field, set) in [
+                (self.fields.tag, &mut v.categories),
+                (self.fields.kind, &mut v.kinds),
+            ] {
+                let inv = seg
+                    .inverted_index(field)
+                    .map_err(|e| tantivy_err(&self.dir, e))?;
+                let mut terms = inv.terms().stream().map_err(|e| IndexError::Io {
+                    path: self.dir.clone(),
+                    message: e.to_string(),
+                })?;
+                while terms.advance() {
+                    set.insert(String::from_utf8_lossy(terms.key()).into_owned());
+                }
+            }
+        }
+        Ok(v)
+    }
+
+    /// For a query with no hit: which of its plain words match nothing on their own (with
+    /// the filters), and whether the words joined with OR find something. `None` when the
+    /// query is not a list of two or more plain words.
+    pub fn explain_empty(
+        &self,
+        query: &str,
+        filters: &Filters,
+    ) -> Result<Option<EmptyResult>, IndexError> {
+        let words: Vec<&str> = query.split_whitespace().collect();
+        let plain = |w: &&str| {
+            w.chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '\'')
+                && !matches!(*w, "AND" | "OR" | "NOT")
+        };
+        if words.len() < 2 || !words.iter().all(plain) {
+            return Ok(None);
+        }
+        let count = |q: &str| -> Result<usize, IndexError> {
+            Ok(self.search(q, filters, SortOrder::Document, Some(0))?.total)
+        };
+        let mut unmatched = Vec::new();
+        for w in &words {
+            if count(w)? == 0 && !unmatched.contains(&w.to_string()) {
+                unmatched.push(w.to_string());
+            }
+        }
+        let or = words.join(" OR ");
+        let or_total = count(&or)?;
+        Ok(Some(EmptyResult {
+            unmatched,
+            or_query: (or_total > 0).then_some(or),
+            or_total,
+        }))
     }
 
     /// The catalogue ([`IndexStore::catalogue`]) shared and kept until the index changes

@@ -57,6 +57,9 @@ pub trait Backend: Sync {
     fn annotated_pdf(&self, record: &FileRecord, hits: &[Hit]) -> Result<Vec<u8>, String>;
     /// The facet counts kept per index version.
     fn facet_cache(&self) -> &api::FacetCache;
+    /// The category ids of the codebook in use (valid filter values even before any passage
+    /// carries them).
+    fn categories(&self) -> &[String];
 }
 
 /// Errors of the server.

@@ -280,8 +280,13 @@ fn kind_lang_and_year_fields() {
     let t = fixture();
     assert_eq!(texts(&t, &["year:2021"]).len(), 1);
     assert!(texts(&t, &["lang:en"]).len() >= 4);
-    let r = t.run(["search", "kind:nonsense"]).expect_code(1);
-    assert!(r.stderr().contains("0 of 0"));
+    // An unknown kind is an error naming the kinds, not a silent empty result.
+    let r = t.run(["search", "kind:nonsense"]).expect_code(2);
+    assert!(
+        r.stderr().contains("unknown document kind"),
+        "{}",
+        r.stderr()
+    );
 }
 
 #[test]
@@ -342,7 +347,11 @@ fn facets_list_the_top_documents_and_count_them_all() {
         );
     }
     let five: Vec<String> = (0..5)
-        .map(|i| para(&format!("Paragraph {i}: the inspector asked for a bribe again.")))
+        .map(|i| {
+            para(&format!(
+                "Paragraph {i}: the inspector asked for a bribe again."
+            ))
+        })
         .collect();
     t.write("col/many.txt", five.join("\n\n"));
     t.run(["index", "col"]).expect_code(0);
@@ -359,9 +368,13 @@ fn facets_list_the_top_documents_and_count_them_all() {
     assert_eq!(docs[0][0], "col/many.txt");
     assert_eq!(docs[0][1], 5);
     assert!(docs[1..].iter().all(|d| d[1] == 1));
-    let human = t.run(["search", "--facets", "--limit", "1", "bribe"]).expect_code(0);
+    let human = t
+        .run(["search", "--facets", "--limit", "1", "bribe"])
+        .expect_code(0);
     assert!(
-        human.stdout().contains("... 85 more documents (105 in all)"),
+        human
+            .stdout()
+            .contains("... 85 more documents (105 in all)"),
         "{}",
         human.stdout()
     );
@@ -383,9 +396,63 @@ fn facets_list_the_top_documents_and_count_them_all() {
             .json_lines();
         paged.extend(page);
     }
-    let key = |h: &serde_json::Value| (h["path"].to_string(), h["page"].as_u64(), h["passage"].as_u64());
+    let key = |h: &serde_json::Value| {
+        (
+            h["path"].to_string(),
+            h["page"].as_u64(),
+            h["passage"].as_u64(),
+        )
+    };
     assert_eq!(
         paged.iter().map(key).collect::<Vec<_>>(),
         all.iter().map(key).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn unknown_filter_values_are_errors_with_a_suggestion() {
+    let t = fixture();
+    for (args, says) in [
+        (vec!["search", "tag:bribes"], "did you mean bribery?"),
+        (
+            vec!["search", "officer AND modality:convicted"],
+            "established",
+        ),
+        (vec!["search", "kind:newspaper"], "press"),
+        (
+            vec!["search", "--tag", "bribes", "bribe"],
+            "--tag: unknown category \"bribes\": did you mean bribery?",
+        ),
+        (
+            vec!["search", "--modality", "convicted", "bribe"],
+            "established",
+        ),
+        (
+            vec!["export", "--tag", "bribes", "bribe"],
+            "did you mean bribery?",
+        ),
+    ] {
+        let r = t.run(&args).expect_code(2);
+        assert!(r.stderr().contains(says), "{args:?}: {}", r.stderr());
+    }
+    // A category of the codebook that no passage carries yet is a valid, empty filter.
+    for q in ["tag:impunity", "kind:press"] {
+        let code = t.run(["search", q]).code();
+        assert!(code == 0 || code == 1, "{q}: exit {code}");
+    }
+    t.run(["search", "--tag", "bribery", "bribe"])
+        .expect_code(0);
+    // Nothing found: which words matched nothing, and the OR form.
+    let r = t.run(["search", "bribe zeppelin"]).expect_code(1);
+    assert!(
+        r.stderr().contains("no passage has \"zeppelin\""),
+        "{}",
+        r.stderr()
+    );
+    assert!(
+        r.stderr()
+            .contains("redflag search 'bribe OR zeppelin' (2 passages)"),
+        "{}",
+        r.stderr()
     );
 }

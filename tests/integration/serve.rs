@@ -403,7 +403,16 @@ fn serve_document_view_rebuilds_the_page_from_its_passages() {
         zip.by_index(0).unwrap().name(),
         "labour-inspection-review.pdf"
     );
-    assert_eq!(s.get("/export/pdf?tag=no_such_tag").status, 404);
+    let unknown = s.get("/export/pdf?tag=no_such_tag");
+    assert_eq!(
+        unknown.status, 400,
+        "an unknown category is an error, not nothing"
+    );
+    assert!(
+        unknown.text().contains("unknown category"),
+        "{}",
+        unknown.text()
+    );
     let txt = doc_of(&all, "court-summary-case-118.txt");
     assert_eq!(s.get(&format!("/export/pdf/{txt}")).status, 400);
     // Out-of-range pages and bad hashes.
@@ -675,6 +684,44 @@ fn serve_refuses_forged_requests_and_keeps_the_page_working() {
     ]);
     assert_ne!(r.code(), 0);
     assert!(r.stderr().contains("--no-token"), "{}", r.stderr());
+}
+
+#[test]
+fn serve_unknown_filter_values_are_errors_with_a_suggestion() {
+    let t = indexed();
+    let s = Server::start(&t);
+    for (path, says) in [
+        ("/api/search?tag=bribes", "did you mean bribery?"),
+        ("/api/search?q=tag:bribes", "did you mean bribery?"),
+        ("/api/search?modality=convicted", "established"),
+        ("/api/search?q=modality:convicted", "established"),
+        ("/api/search?q=kind:newspaper", "press"),
+        ("/export/csv?tag=bribes", "did you mean bribery?"),
+    ] {
+        let r = s.get(path);
+        assert_eq!(r.status, 400, "{path}: {}", r.text());
+        assert!(r.text().contains(says), "{path}: {}", r.text());
+    }
+    // Known values, typed filters (doc and year) and the same counts as the query fields.
+    let all = s.get_json("/api/search?limit=500");
+    let doc = doc_of(&all, "hostile.txt");
+    let by_doc = s.get_json(&format!("/api/search?doc={doc}&limit=500"));
+    assert!(by_doc["total"].as_u64().unwrap() >= 1);
+    assert!(by_doc["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|h| h["doc"] == doc.as_str()));
+    assert_eq!(
+        s.get_json("/api/search?q=kind:press")["query"],
+        "kind:press"
+    );
+    // An empty result says which words matched nothing and offers the OR form.
+    let v = s.get_json("/api/search?q=bribe+zeppelin");
+    assert_eq!(v["total"], 0);
+    assert_eq!(v["empty"]["unmatched"], serde_json::json!(["zeppelin"]));
+    assert_eq!(v["empty"]["or_query"], "bribe OR zeppelin");
+    assert!(v["empty"]["or_total"].as_u64().unwrap() > 0);
 }
 
 #[test]
