@@ -874,10 +874,20 @@ impl IndexStore {
         Ok(fresh)
     }
 
-    /// The version of the committed index the reader sees (after reloading): it changes
-    /// with every commit, so caches keyed by it are never stale.
+    /// The version of the committed index the reader sees (after reloading): a hash of its
+    /// segments and their deletions, which every commit changes, so caches keyed by it are
+    /// never stale.
     pub fn generation(&self) -> Result<u64, IndexError> {
-        Ok(self.fresh_searcher()?.generation().generation_id())
+        use std::hash::{Hash, Hasher};
+        // The reader's own generation id changes at every reload, even of an unchanged
+        // index: the committed state is its segments and their deletions.
+        let searcher = self.fresh_searcher()?;
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for seg in searcher.segment_readers() {
+            seg.segment_id().hash(&mut h);
+            seg.num_deleted_docs().hash(&mut h);
+        }
+        Ok(h.finish())
     }
 
     /// The passages within `n` passages of `hit` on the same page, in order, `hit` included.
