@@ -500,3 +500,140 @@ fn corpus_hard_files() {
         );
     }
 }
+
+// ------------------------------------------------------------ fonts without a Unicode map
+
+/// The text every font fixture of `tests/data/pdf/make_fonts.py` spells with codes 1, 2, ...
+/// in the order of its distinct characters.
+const FONT_TEXT: &str = "Forced labour: 12 workers held at the farm";
+
+fn font_fixture(name: &str) -> Vec<u8> {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/pdf")
+        .join(name);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// The codes that spell `FONT_TEXT` in the fixtures (first distinct character = code 1).
+fn font_codes() -> Vec<u8> {
+    let mut distinct: Vec<char> = Vec::new();
+    FONT_TEXT
+        .chars()
+        .map(|c| {
+            let i = distinct.iter().position(|d| *d == c).unwrap_or_else(|| {
+                distinct.push(c);
+                distinct.len() - 1
+            });
+            i as u8 + 1
+        })
+        .collect()
+}
+
+/// A one-page PDF whose /F1 is the font `make_font` adds, showing `content`.
+fn one_page_with_font(content: &[u8], make_font: impl Fn(&mut Document) -> Object) -> Vec<u8> {
+    let mut doc = Document::with_version("1.5");
+    let pages_id = doc.new_object_id();
+    let font = make_font(&mut doc);
+    let c = doc.add_object(Stream::new(dictionary! {}, content.to_vec()));
+    let page = doc.add_object(dictionary! {
+        "Type" => "Page", "Parent" => pages_id, "Contents" => c,
+        "Resources" => dictionary! { "Font" => dictionary! { "F1" => font } },
+        "MediaBox" => vec![0.into(), 0.into(), 612.into(), 792.into()],
+    });
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(
+            dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 },
+        ),
+    );
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).expect("write pdf");
+    out
+}
+
+/// A one-page PDF showing `FONT_TEXT` through a simple font (no `Encoding`, no
+/// `ToUnicode`, flagged symbolic) whose program is `file` under `key` (`FontFile2`, or
+/// `FontFile3` with `ff_subtype`).
+fn font_pdf(subtype: &str, key: &str, ff_subtype: Option<&str>, file: &str) -> Vec<u8> {
+    let program = font_fixture(file);
+    let hex: String = font_codes().iter().map(|b| format!("{b:02X}")).collect();
+    let content = format!("BT /F1 12 Tf 72 700 Td <{hex}> Tj ET").into_bytes();
+    one_page_with_font(&content, |doc| {
+        let mut sd = dictionary! { "Length1" => program.len() as i64 };
+        if let Some(s) = ff_subtype {
+            sd.set("Subtype", Object::Name(s.as_bytes().to_vec()));
+        }
+        let ff = doc.add_object(Stream::new(sd, program.clone()));
+        let desc = doc.add_object(dictionary! {
+            "Type" => "FontDescriptor", "FontName" => "ABCDEF+Test", "Flags" => 4,
+            "FontBBox" => vec![0.into(), 0.into(), 1000.into(), 1000.into()],
+            "ItalicAngle" => 0, "Ascent" => 900, "Descent" => -200, "CapHeight" => 700,
+            "StemV" => 80, key => ff,
+        });
+        doc.add_object(dictionary! {
+            "Type" => "Font", "Subtype" => Object::Name(subtype.as_bytes().to_vec()),
+            "BaseFont" => "ABCDEF+Test", "FirstChar" => 1, "LastChar" => 40,
+            "Widths" => vec![Object::Integer(600); 40], "FontDescriptor" => desc,
+        })
+        .into()
+    })
+}
+
+#[test]
+fn truetype_symbolic_cmap_and_post_names_give_text() {
+    for file in ["symbolic-3-0.ttf", "mac-1-0.ttf"] {
+        let bytes = font_pdf("TrueType", "FontFile2", None, file);
+        let e = pdf::extract(&bytes, &Limits::default()).expect("extract");
+        assert_eq!(e.pages[0].text, FONT_TEXT, "{file}");
+        assert!(!e.pages[0].needs_ocr, "{file}");
+        assert!(
+            !e.warnings.iter().any(|w| w.contains("no usable Unicode")),
+            "{file}: {:?}",
+            e.warnings
+        );
+        // Citable: the character boxes cover the text.
+        assert_eq!(
+            e.pages[0].chars.last().map(|c| c.end as usize),
+            Some(FONT_TEXT.len())
+        );
+    }
+}
+
+#[test]
+fn cff_custom_builtin_encoding_gives_text() {
+    let bytes = font_pdf("Type1", "FontFile3", Some("Type1C"), "custom-enc.cff");
+    let e = pdf::extract(&bytes, &Limits::default()).expect("extract");
+    assert_eq!(e.pages[0].text, FONT_TEXT);
+    assert!(!e.pages[0].needs_ocr);
+}
+
+#[test]
+fn font_program_text_is_searchable() {
+    let t = crate::util::TestDir::new();
+    t.write(
+        "docs/symbolic.pdf",
+        font_pdf("TrueType", "FontFile2", None, "symbolic-3-0.ttf"),
+    );
+    t.run(["index", "docs"]).expect_code(0);
+    let r = t.run(["search", "--json", "labour workers"]).expect_code(0);
+    let hits = r.json_lines();
+    assert_eq!(hits.len(), 1, "{}", r.stdout());
+    assert!(hits[0]["text"]
+        .as_str()
+        .unwrap()
+        .contains("12 workers held"));
+}
+
+#[test]
+fn japanese_cid_font_without_tounicode_reads_through_adobe_japan1() {
+    let dir = shared("corpus/dev");
+    let bytes = std::fs::read(dir.join("nonlatin-ja-vertical-poem-cid.pdf")).expect("read");
+    let e = pdf::extract(&bytes, &Limits::default()).expect("extract");
+    let text: String = e.pages.iter().map(|p| p.text.as_str()).collect();
+    assert!(text.contains("わたくしといふ現象は"), "{text}");
+    assert!(text.contains("ひとつの青い照明です"), "{text}");
+    assert!(!e.pages[0].needs_ocr);
+    assert!(!e.warnings.iter().any(|w| w.contains("no usable Unicode")));
+}
