@@ -637,3 +637,52 @@ fn japanese_cid_font_without_tounicode_reads_through_adobe_japan1() {
     assert!(!e.pages[0].needs_ocr);
     assert!(!e.warnings.iter().any(|w| w.contains("no usable Unicode")));
 }
+
+// ------------------------------------------------------------ time budgets
+
+/// A page drawing form L0; each level draws the next one 8 times, 12 levels deep; the last
+/// shows a line of text (8^11 lines if every form were run).
+fn fan_out_bomb(pages: usize) -> Vec<u8> {
+    let content = b"/L0 Do BT /F1 12 Tf 72 700 Td (after the forms) Tj ET".to_vec();
+    build(&vec![content; pages], &[], |doc| {
+        let ids: Vec<_> = (0..12).map(|_| doc.new_object_id()).collect();
+        for (i, id) in ids.iter().enumerate() {
+            let (content, res) = if i + 1 < ids.len() {
+                (
+                    "/N Do ".repeat(8).into_bytes(),
+                    dictionary! { "XObject" => dictionary! { "N" => ids[i + 1] } },
+                )
+            } else {
+                (
+                    b"BT /F1 10 Tf 0 0 Td (repeated text in the deepest form) Tj ET".to_vec(),
+                    dictionary! {},
+                )
+            };
+            doc.objects.insert(
+                *id,
+                Object::Stream(Stream::new(
+                    dictionary! { "Type" => "XObject", "Subtype" => "Form", "BBox" => vec![0.into(), 0.into(), 10.into(), 10.into()], "Resources" => res },
+                    content,
+                )),
+            );
+        }
+        dictionary! { "L0" => ids[0] }
+    })
+}
+
+#[test]
+fn form_fan_out_is_cut_short_with_a_warning() {
+    let bytes = fan_out_bomb(3);
+    let t = Instant::now();
+    let e = pdf::extract(&bytes, &Limits::default()).expect("extract");
+    let took = t.elapsed();
+    // Well within the 10 s document budget (release builds take a fraction of a second).
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+    assert!(
+        e.warnings.iter().any(|w| w.contains("cut short")),
+        "{:?}",
+        e.warnings
+    );
+    let total: usize = e.pages.iter().map(|p| p.text.len()).sum();
+    assert!(total < 200_000, "{total} bytes of repeated text");
+}

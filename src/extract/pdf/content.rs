@@ -145,10 +145,17 @@ pub struct Interpreter<'a, 'c> {
     tm: Matrix,
     tlm: Matrix,
     form_stack: Vec<ObjectId>,
+    forms_run: usize,
     codes: Vec<Code>,
 }
 
 const MAX_OPERANDS: usize = 4096;
+/// Most glyphs kept from one page: a dense page holds under 10,000; more is a form
+/// fan-out or a generator gone wrong, whose repeated text would swamp the index.
+pub const MAX_GLYPHS_PER_PAGE: usize = 50_000;
+/// Most form XObjects run on one page (nested ones included): real pages draw at most a
+/// few thousand (map symbols, stamps); a fan-out (forms drawing forms) grows exponentially.
+pub const MAX_FORMS_PER_PAGE: usize = 20_000;
 const MAX_GSTACK: usize = 256;
 const MAX_ARRAY_DEPTH: usize = 16;
 
@@ -177,6 +184,7 @@ impl<'a, 'c> Interpreter<'a, 'c> {
             tm: Matrix::ID,
             tlm: Matrix::ID,
             form_stack: Vec::new(),
+            forms_run: 0,
             codes: Vec::new(),
         }
     }
@@ -433,6 +441,15 @@ impl<'a, 'c> Interpreter<'a, 'c> {
                 return;
             }
         }
+        if n >= MAX_GLYPHS_PER_PAGE {
+            if !self.out.truncated {
+                self.out.truncated = true;
+                self.out.warnings.push(format!(
+                    "limit: more than {MAX_GLYPHS_PER_PAGE} glyphs, rest of page skipped"
+                ));
+            }
+            return;
+        }
         self.out.glyphs.push(Glyph {
             text: c.text.clone(),
             x,
@@ -471,6 +488,14 @@ impl<'a, 'c> Interpreter<'a, 'c> {
                     if self.form_stack.contains(&id) {
                         return;
                     }
+                }
+                self.forms_run += 1;
+                if self.forms_run > MAX_FORMS_PER_PAGE {
+                    self.out.truncated = true;
+                    self.out.warnings.push(format!(
+                        "limit: more than {MAX_FORMS_PER_PAGE} form XObjects drawn, rest of page skipped"
+                    ));
+                    return;
                 }
                 let data = match id.and_then(|id| self.caches.forms.get(&id).cloned()) {
                     Some(d) => d,

@@ -57,6 +57,8 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError>
     let mut layouts = Vec::new();
     let mut infos = Vec::new();
     let mut warned_fonts = 0;
+    let mut cut_pages: Vec<u32> = Vec::new();
+    let mut out_of_time = false;
     for (i, &pid) in page_ids.iter().take(limits.max_pages).enumerate() {
         let number = i as u32 + 1;
         if Instant::now() > deadline {
@@ -65,6 +67,7 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError>
                 limits.time_budget,
                 page_ids.len().min(limits.max_pages)
             ));
+            out_of_time = true;
             break;
         }
         let page_limits = PageLimits {
@@ -89,12 +92,36 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError>
         for w in &pc.warnings {
             out.warnings.push(format!("page {number}: {w}"));
         }
+        if pc.truncated {
+            cut_pages.push(number);
+        }
         let lay = layout::layout(&pc.glyphs, page_box, media);
         let suspect = pc.unmapped > 0 || pc.glyphs.iter().any(|g| g.suspect);
         let visible = pc.glyphs.iter().any(|g| !g.text.trim().is_empty());
         let needs_ocr = !visible && (pc.images > 0 || pc.unmapped > 0);
         infos.push((suspect, needs_ocr));
         layouts.push(lay);
+    }
+    if out_of_time || !cut_pages.is_empty() {
+        let mut what = Vec::new();
+        if !cut_pages.is_empty() {
+            let list: Vec<String> = cut_pages.iter().take(10).map(u32::to_string).collect();
+            let more = if cut_pages.len() > 10 { ", ..." } else { "" };
+            what.push(format!(
+                "page(s) {}{more} stopped at a limit",
+                list.join(", ")
+            ));
+        }
+        if out_of_time {
+            what.push(format!(
+                "the time budget of {:?} ran out",
+                limits.time_budget
+            ));
+        }
+        out.warnings.push(format!(
+            "limit: the document was cut short ({}); its text is incomplete",
+            what.join("; ")
+        ));
     }
     let mut kinds = furniture::classify(&layouts);
     // A document whose only text repeats on every page (stamps on a scan) keeps it as body.
