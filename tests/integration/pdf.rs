@@ -686,3 +686,33 @@ fn form_fan_out_is_cut_short_with_a_warning() {
     let total: usize = e.pages.iter().map(|p| p.text.len()).sum();
     assert!(total < 200_000, "{total} bytes of repeated text");
 }
+
+#[test]
+fn header_after_leading_junk_is_read() {
+    let pdf = build(
+        &[lines(&[(72.0, 700.0, 12.0, "Recruiter kept the passports")])],
+        &[],
+        no_extra,
+    );
+    // Offsets relative to the header (a mail gateway's prefix) and, with the junk counted,
+    // absolute (a generator that wrote a preamble first): both read.
+    let mut junk = b"X-Scanned-By: gateway 3.1\r\nContent-Type: application/pdf\r\n\r\n".to_vec();
+    junk.extend((0..700u32).map(|i| (i * 37 % 256) as u8));
+    junk.extend_from_slice(b"\r\n");
+    let mut prefixed = junk.clone();
+    prefixed.extend_from_slice(&pdf);
+    let e = pdf::extract(&prefixed, &Limits::default()).expect("junk before the header");
+    assert_eq!(e.pages[0].text, "Recruiter kept the passports");
+    // The command line sniffs it as a PDF too.
+    let t = crate::util::TestDir::new();
+    let f = t.write("prefixed.bin", &prefixed);
+    let r = t.run([std::ffi::OsStr::new("extract"), f.as_os_str()]).expect_code(0);
+    assert!(r.stdout().contains("Recruiter kept the passports"), "{}", r.stderr());
+    // Beyond the first 1,024 bytes the file is not taken for a PDF.
+    let mut far = vec![b' '; 1100];
+    far.extend_from_slice(&pdf);
+    assert!(matches!(
+        pdf::extract(&far, &Limits::default()),
+        Err(ExtractError::Invalid { .. })
+    ));
+}
