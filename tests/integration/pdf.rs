@@ -690,7 +690,12 @@ fn form_fan_out_is_cut_short_with_a_warning() {
 #[test]
 fn header_after_leading_junk_is_read() {
     let pdf = build(
-        &[lines(&[(72.0, 700.0, 12.0, "Recruiter kept the passports")])],
+        &[lines(&[(
+            72.0,
+            700.0,
+            12.0,
+            "Recruiter kept the passports",
+        )])],
         &[],
         no_extra,
     );
@@ -706,8 +711,14 @@ fn header_after_leading_junk_is_read() {
     // The command line sniffs it as a PDF too.
     let t = crate::util::TestDir::new();
     let f = t.write("prefixed.bin", &prefixed);
-    let r = t.run([std::ffi::OsStr::new("extract"), f.as_os_str()]).expect_code(0);
-    assert!(r.stdout().contains("Recruiter kept the passports"), "{}", r.stderr());
+    let r = t
+        .run([std::ffi::OsStr::new("extract"), f.as_os_str()])
+        .expect_code(0);
+    assert!(
+        r.stdout().contains("Recruiter kept the passports"),
+        "{}",
+        r.stderr()
+    );
     // Beyond the first 1,024 bytes the file is not taken for a PDF.
     let mut far = vec![b' '; 1100];
     far.extend_from_slice(&pdf);
@@ -715,4 +726,165 @@ fn header_after_leading_junk_is_read() {
         pdf::extract(&far, &Limits::default()),
         Err(ExtractError::Invalid { .. })
     ));
+}
+
+// ------------------------------------------------------------ form fields and annotations
+
+/// A page with body text, a filled form (a named text field under a parent, a choice list,
+/// a hidden field, a check box), a free-text note and a stamp whose text is only in its
+/// appearance stream.
+fn filled_form() -> Vec<u8> {
+    let mut doc = Document::with_version("1.7");
+    let pages_id = doc.new_object_id();
+    let page_id = doc.new_object_id();
+    let font = doc.add_object(dictionary! {
+        "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica",
+        "Encoding" => "WinAnsiEncoding",
+    });
+    let r = |v: [i64; 4]| -> Object {
+        v.iter()
+            .map(|&x| Object::Integer(x))
+            .collect::<Vec<_>>()
+            .into()
+    };
+    let s = |t: &str| Object::string_literal(t);
+    let parent = doc.add_object(dictionary! { "T" => s("employer"), "Kids" => vec![] });
+    let name_w = doc.add_object(dictionary! {
+        "Type" => "Annot", "Subtype" => "Widget", "FT" => "Tx", "T" => s("name"),
+        "Parent" => parent, "V" => s("Golden Harvest Farms"), "Rect" => r([100, 600, 300, 620]),
+        "P" => page_id,
+    });
+    let choice = doc.add_object(dictionary! {
+        "Type" => "Annot", "Subtype" => "Widget", "FT" => "Ch", "T" => s("status"),
+        "V" => s("passport withheld"), "Rect" => r([100, 570, 300, 590]),
+    });
+    let hidden = doc.add_object(dictionary! {
+        "Type" => "Annot", "Subtype" => "Widget", "FT" => "Tx", "T" => s("secret"),
+        "V" => s("hiddenvalue"), "F" => 2, "Rect" => r([100, 540, 300, 560]),
+    });
+    let check = doc.add_object(dictionary! {
+        "Type" => "Annot", "Subtype" => "Widget", "FT" => "Btn", "T" => s("agree"),
+        "V" => "Yes", "AS" => "Yes", "Rect" => r([100, 510, 110, 520]),
+    });
+    let note = doc.add_object(dictionary! {
+        "Type" => "Annot", "Subtype" => "FreeText", "Contents" => s("Workers sleep in the barn"),
+        "Rect" => r([350, 600, 550, 640]), "DA" => s("/Helv 10 Tf 0 g"),
+    });
+    let stamp_ap = doc.add_object(Stream::new(
+        dictionary! { "Type" => "XObject", "Subtype" => "Form", "BBox" => r([0, 0, 200, 40]),
+        "Resources" => dictionary! { "Font" => dictionary! { "F1" => font } } },
+        b"BT /F1 14 Tf 10 15 Td (RECEIVED 03/14/2024) Tj ET".to_vec(),
+    ));
+    let stamp = doc.add_object(dictionary! {
+        "Type" => "Annot", "Subtype" => "Stamp", "Rect" => r([350, 700, 550, 740]),
+        "AP" => dictionary! { "N" => stamp_ap },
+    });
+    if let Ok(Object::Dictionary(d)) = doc.get_object_mut(parent) {
+        d.set("Kids", vec![Object::Reference(name_w)]);
+    }
+    let content = doc.add_object(Stream::new(
+        dictionary! {},
+        b"BT /F1 12 Tf 72 740 Td (Application for seasonal work) Tj ET".to_vec(),
+    ));
+    doc.objects.insert(
+        page_id,
+        Object::Dictionary(dictionary! {
+            "Type" => "Page", "Parent" => pages_id, "Contents" => content,
+            "Resources" => dictionary! { "Font" => dictionary! { "F1" => font } },
+            "MediaBox" => r([0, 0, 612, 792]),
+            "Annots" => vec![name_w.into(), choice.into(), hidden.into(), check.into(), note.into(), stamp.into()],
+        }),
+    );
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(
+            dictionary! { "Type" => "Pages", "Kids" => vec![page_id.into()], "Count" => 1 },
+        ),
+    );
+    let acro = doc.add_object(dictionary! {
+        "Fields" => vec![parent.into(), choice.into(), hidden.into(), check.into()],
+    });
+    let catalog = doc
+        .add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id, "AcroForm" => acro });
+    doc.trailer.set("Root", catalog);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).expect("write pdf");
+    out
+}
+
+#[test]
+fn form_fields_and_annotations_are_read_marked_and_boxed() {
+    use redflag::model::AnnotationKind;
+    let e = pdf::extract(&filled_form(), &Limits::default()).expect("extract");
+    let p = &e.pages[0];
+    assert_eq!(
+        p.text,
+        "Application for seasonal work\n\nGolden Harvest Farms\n\npassport withheld\n\n\
+         Workers sleep in the barn\n\nRECEIVED 03/14/2024"
+    );
+    assert!(!p.text.contains("hiddenvalue"));
+    let marked: Vec<(AnnotationKind, &str, Option<&str>)> = p
+        .annotations
+        .iter()
+        .map(|a| {
+            (
+                a.kind,
+                &p.text[a.start as usize..a.end as usize],
+                a.name.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        marked,
+        vec![
+            (
+                AnnotationKind::FormField,
+                "Golden Harvest Farms",
+                Some("employer.name")
+            ),
+            (
+                AnnotationKind::FormField,
+                "passport withheld",
+                Some("status")
+            ),
+            (AnnotationKind::FreeText, "Workers sleep in the barn", None),
+            (AnnotationKind::Stamp, "RECEIVED 03/14/2024", None),
+        ]
+    );
+    // Citable: the field's characters are boxed by the widget's rectangle.
+    let start = p.text.find("Golden").unwrap() as u32;
+    let b = p.chars.iter().find(|c| c.start == start).expect("box");
+    assert_eq!(
+        (b.rect.x0, b.rect.y0, b.rect.x1, b.rect.y1),
+        (100.0, 600.0, 300.0, 620.0)
+    );
+}
+
+#[test]
+fn form_fields_are_searchable_and_in_json_output() {
+    let t = crate::util::TestDir::new();
+    let f = t.write("docs/application.pdf", filled_form());
+    let r = t
+        .run([
+            std::ffi::OsStr::new("extract"),
+            "--format".as_ref(),
+            "json".as_ref(),
+            f.as_os_str(),
+        ])
+        .expect_code(0);
+    let v = &r.json_lines()[0];
+    let kinds: Vec<&str> = v["pages"][0]["annotations"]
+        .as_array()
+        .expect("annotations")
+        .iter()
+        .map(|a| a["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["form_field", "form_field", "free_text", "stamp"]);
+    t.run(["index", "docs"]).expect_code(0);
+    let hits = t
+        .run(["search", "--json", "passport withheld"])
+        .expect_code(0)
+        .json_lines();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0]["page"], 1, "{:?}", hits[0]);
 }

@@ -10,6 +10,7 @@
 //! A problem on one page (a bad stream, a limit) costs that page, not the document: it is
 //! reported in [`Extracted::warnings`] with the page number.
 
+pub mod annots;
 pub mod content;
 pub mod font;
 pub mod furniture;
@@ -17,7 +18,7 @@ pub mod layout;
 pub mod objects;
 
 use super::{ExtractError, Extracted, Limits};
-use crate::model::{CharBox, DocKind, Furniture, FurnitureKind, Page};
+use crate::model::{Annotation, CharBox, DocKind, Furniture, FurnitureKind, Page};
 use content::{Caches, Interpreter, PageLimits};
 use lopdf::{Dictionary, Document, LoadOptions, Object, ObjectId};
 use objects::{as_dict, as_num, Objects};
@@ -75,7 +76,7 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError>
             max_depth: limits.max_depth,
             deadline,
         };
-        let (pc, page_box, media) = read_page(
+        let (pc, page_box, media, notes) = read_page(
             &objs,
             pid,
             &mut caches,
@@ -99,7 +100,7 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError>
         let suspect = pc.unmapped > 0 || pc.glyphs.iter().any(|g| g.suspect);
         let visible = pc.glyphs.iter().any(|g| !g.text.trim().is_empty());
         let needs_ocr = !visible && (pc.images > 0 || pc.unmapped > 0);
-        infos.push((suspect, needs_ocr));
+        infos.push((suspect, needs_ocr, notes));
         layouts.push(lay);
     }
     if out_of_time || !cut_pages.is_empty() {
@@ -133,7 +134,7 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError>
             }
         }
     }
-    for (i, (lay, (suspect, needs_ocr))) in layouts.into_iter().zip(infos).enumerate() {
+    for (i, (lay, (suspect, needs_ocr, notes))) in layouts.into_iter().zip(infos).enumerate() {
         let mut page = Page {
             number: i as u32 + 1,
             needs_ocr,
@@ -160,6 +161,32 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError>
                     end: e + off,
                     rect,
                 }));
+        }
+        // Form field values and annotations: one paragraph each after the page's text,
+        // every character boxed by the annotation's rectangle.
+        for note in notes {
+            if !page.text.is_empty() {
+                page.text.push_str("\n\n");
+            }
+            let start = page.text.len() as u32;
+            for (o, c) in note.text.char_indices() {
+                if c == '\n' {
+                    continue;
+                }
+                let s = start + o as u32;
+                page.chars.push(CharBox {
+                    start: s,
+                    end: s + c.len_utf8() as u32,
+                    rect: note.rect,
+                });
+            }
+            page.text.push_str(&note.text);
+            page.annotations.push(Annotation {
+                kind: note.kind,
+                start,
+                end: page.text.len() as u32,
+                name: note.name,
+            });
         }
         out.pages.push(page);
     }
@@ -284,11 +311,16 @@ fn read_page(
     limits: &PageLimits,
     number: u32,
     warnings: &mut Vec<String>,
-) -> (content::PageContent, [f32; 4], [f32; 4]) {
+) -> (
+    content::PageContent,
+    [f32; 4],
+    [f32; 4],
+    Vec<annots::AnnotText>,
+) {
     let Some(page) = as_dict(objs.get_id(pid)) else {
         warnings.push(format!("page {number}: page object missing"));
         let letter = [0.0, 0.0, 612.0, 792.0];
-        return (content::PageContent::default(), letter, letter);
+        return (content::PageContent::default(), letter, letter, Vec::new());
     };
     let media = rect(objs, inherited(objs, page, b"MediaBox")).unwrap_or([0.0, 0.0, 612.0, 792.0]);
     let page_box = rect(objs, inherited(objs, page, b"CropBox")).unwrap_or(media);
@@ -311,7 +343,8 @@ fn read_page(
     }
     let interp = Interpreter::new(objs, caches, limits);
     let pc = interp.run_page(&data, resources);
-    (pc, page_box, media)
+    let notes = annots::read(objs, page, caches, limits);
+    (pc, page_box, media, notes)
 }
 
 #[cfg(test)]
