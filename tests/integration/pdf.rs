@@ -888,3 +888,60 @@ fn form_fields_are_searchable_and_in_json_output() {
     assert_eq!(hits.len(), 1);
     assert_eq!(hits[0]["page"], 1, "{:?}", hits[0]);
 }
+
+// ------------------------------------------------------------ stamped scans
+
+/// One page: an image scaled to `img` (x, y, w, h), then the given text lines.
+fn page_with_image(img: (f32, f32, f32, f32), text: &[(f32, f32, f32, &str)]) -> Vec<u8> {
+    let mut content = format!(
+        "q {} 0 0 {} {} {} cm /Im Do Q\n",
+        img.2, img.3, img.0, img.1
+    )
+    .into_bytes();
+    content.extend(lines(text));
+    build(&[content], &[], |doc| {
+        let im = doc.add_object(Stream::new(
+            dictionary! { "Type" => "XObject", "Subtype" => "Image", "Width" => 2, "Height" => 2,
+            "ColorSpace" => "DeviceGray", "BitsPerComponent" => 8 },
+            vec![0, 255, 255, 0],
+        ));
+        dictionary! { "Im" => im }
+    })
+}
+
+#[test]
+fn stamped_scan_goes_to_ocr_keeping_the_stamp() {
+    let stamp = "Appeal: 17-2218 Doc: 17 Filed: 10/31/2017 Pg: 1 of 1";
+    let scan = page_with_image((0.0, 0.0, 612.0, 792.0), &[(72.0, 770.0, 9.0, stamp)]);
+    let e = pdf::extract(&scan, &Limits::default()).expect("extract");
+    assert!(
+        e.pages[0].needs_ocr,
+        "a page-size scan under one stamp line"
+    );
+    assert_eq!(e.pages[0].text, stamp);
+    // A text page with a logo, and a scan under a full text layer (an OCRed PDF), are not.
+    let body: Vec<(f32, f32, f32, &str)> = (0..40)
+        .map(|i| {
+            (
+                72.0,
+                720.0 - 15.0 * i as f32,
+                11.0,
+                "The recruiter kept the workers' passports in a locked drawer at the office.",
+            )
+        })
+        .collect();
+    let logo = page_with_image((72.0, 700.0, 80.0, 60.0), &body);
+    assert!(
+        !pdf::extract(&logo, &Limits::default())
+            .expect("extract")
+            .pages[0]
+            .needs_ocr
+    );
+    let ocred = page_with_image((0.0, 0.0, 612.0, 792.0), &body);
+    assert!(
+        !pdf::extract(&ocred, &Limits::default())
+            .expect("extract")
+            .pages[0]
+            .needs_ocr
+    );
+}

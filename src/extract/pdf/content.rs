@@ -80,6 +80,8 @@ pub struct PageContent {
     pub glyphs: Vec<Glyph>,
     /// Images drawn (XObjects and inline).
     pub images: usize,
+    /// Area of the largest image drawn, in square points of default user space.
+    pub image_area: f32,
     /// Glyphs whose code had no Unicode mapping.
     pub unmapped: usize,
     /// Problems met (one line each, without the page number).
@@ -231,7 +233,7 @@ impl<'a, 'c> Interpreter<'a, 'c> {
                     }
                     if op == b"BI" {
                         lx.skip_inline_image();
-                        self.out.images += 1;
+                        self.image_drawn();
                     } else {
                         self.op(op, &operands, res, depth);
                     }
@@ -460,6 +462,16 @@ impl<'a, 'c> Interpreter<'a, 'c> {
         });
     }
 
+    /// An image fills the unit square of the current transformation.
+    fn image_drawn(&mut self) {
+        self.out.images += 1;
+        let m = self.gs.ctm.0;
+        let area = (m[0] * m[3] - m[1] * m[2]).abs();
+        if area.is_finite() && area > self.out.image_area {
+            self.out.image_area = area;
+        }
+    }
+
     fn do_xobject(&mut self, res: Option<&'a Dictionary>, name: &[u8], depth: usize) {
         let Some(xobjs) = res.and_then(|r| self.objs.dict(r, b"XObject")) else {
             return;
@@ -475,7 +487,7 @@ impl<'a, 'c> Interpreter<'a, 'c> {
             return;
         };
         match self.objs.name(&stream.dict, b"Subtype") {
-            Some(b"Image") => self.out.images += 1,
+            Some(b"Image") => self.image_drawn(),
             Some(b"Form") => {
                 if depth + 1 > self.limits.max_depth {
                     self.out.warnings.push(format!(

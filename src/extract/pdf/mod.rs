@@ -99,7 +99,8 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError>
         let lay = layout::layout(&pc.glyphs, page_box, media);
         let suspect = pc.unmapped > 0 || pc.glyphs.iter().any(|g| g.suspect);
         let visible = pc.glyphs.iter().any(|g| !g.text.trim().is_empty());
-        let needs_ocr = !visible && (pc.images > 0 || pc.unmapped > 0);
+        let needs_ocr =
+            (!visible && (pc.images > 0 || pc.unmapped > 0)) || stamped_scan(&pc, page_box);
         infos.push((suspect, needs_ocr, notes));
         layouts.push(lay);
     }
@@ -191,6 +192,23 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError>
         out.pages.push(page);
     }
     Ok(out)
+}
+
+/// A scan with a stamp: an image covers most of the page while the text layer covers a
+/// small part of it (an e-filing header line on a scanned filing). The page goes to OCR;
+/// the stamp's text is kept.
+fn stamped_scan(pc: &content::PageContent, page_box: [f32; 4]) -> bool {
+    let page_area = (page_box[2] - page_box[0]) * (page_box[3] - page_box[1]);
+    if page_area <= 0.0 || pc.image_area < 0.5 * page_area {
+        return false;
+    }
+    let mut text_area = 0.0f32;
+    let mut chars = 0usize;
+    for g in pc.glyphs.iter().filter(|g| !g.text.trim().is_empty()) {
+        text_area += (g.adv.0 * g.up.1 - g.adv.1 * g.up.0).abs();
+        chars += g.text.chars().count();
+    }
+    chars < 400 && text_area < 0.05 * page_area
 }
 
 fn load(bytes: &[u8], limits: &Limits) -> Result<Document, ExtractError> {
