@@ -945,3 +945,69 @@ fn stamped_scan_goes_to_ocr_keeping_the_stamp() {
             .needs_ocr
     );
 }
+
+// ------------------------------------------------------------ encryption
+
+/// `build`'s one-page document encrypted with AES-256 (revision 6) under an empty user
+/// password; `identity` leaves strings and streams in clear (only embedded files would be
+/// encrypted, as with an `EFF`-only handler).
+fn aes256_empty_password(identity: bool) -> Vec<u8> {
+    use lopdf::encryption::crypt_filters::{Aes256CryptFilter, CryptFilter};
+    use std::sync::Arc;
+    let plain = build(
+        &[lines(&[(
+            72.0,
+            700.0,
+            12.0,
+            "Debt bondage at the brick kiln",
+        )])],
+        &[],
+        no_extra,
+    );
+    let mut doc = Document::load_mem(&plain).expect("reload");
+    let cf: Arc<dyn CryptFilter> = Arc::new(Aes256CryptFilter);
+    let filter = if identity {
+        b"Identity".to_vec()
+    } else {
+        b"StdCF".to_vec()
+    };
+    let state = lopdf::EncryptionState::try_from(lopdf::EncryptionVersion::V5 {
+        encrypt_metadata: true,
+        crypt_filters: std::collections::BTreeMap::from([(b"StdCF".to_vec(), cf)]),
+        file_encryption_key: &[7u8; 32],
+        stream_filter: filter.clone(),
+        string_filter: filter,
+        owner_password: "owner secret",
+        user_password: "",
+        permissions: lopdf::Permissions::all(),
+    })
+    .expect("state");
+    doc.encrypt(&state).expect("encrypt");
+    if identity {
+        if let Ok(Object::Reference(id)) = doc.trailer.get(b"Encrypt").cloned() {
+            if let Ok(Object::Dictionary(d)) = doc.get_object_mut(id) {
+                d.set("EFF", "StdCF");
+            }
+        }
+    }
+    let mut out = Vec::new();
+    doc.save_to(&mut out).expect("write pdf");
+    out
+}
+
+#[test]
+fn aes256_r6_and_embedded_file_only_encryption_open_with_the_empty_password() {
+    for identity in [false, true] {
+        let bytes = aes256_empty_password(identity);
+        assert!(
+            memchr::memmem::find(&bytes, b"/R 6").is_some(),
+            "revision 6"
+        );
+        let e = pdf::extract(&bytes, &Limits::default())
+            .unwrap_or_else(|err| panic!("identity={identity}: {err}"));
+        assert_eq!(
+            e.pages[0].text, "Debt bondage at the brick kiln",
+            "identity={identity}"
+        );
+    }
+}
