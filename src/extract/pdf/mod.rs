@@ -5,7 +5,10 @@
 //! streams within size caps ([`objects`]), interprets them into positioned glyphs
 //! ([`content`], with [`font`] for encodings and widths), lays the glyphs out into lines in
 //! reading order ([`layout`]) and, once every page is known, moves running headers, footers,
-//! page numbers and pleading line numbers out of the body ([`furniture`]).
+//! page numbers and pleading line numbers out of the body ([`furniture`]). Form field values
+//! and free-text and stamp annotations ([`annots`]) follow the page's text, one paragraph
+//! each, marked in [`Page::annotations`]. A page that is a scan under a small text layer (a
+//! filing stamp) is marked `needs_ocr` with its text kept.
 //!
 //! A problem on one page (a bad stream, a limit) costs that page, not the document: it is
 //! reported in [`Extracted::warnings`] with the page number.

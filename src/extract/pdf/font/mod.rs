@@ -5,8 +5,11 @@
 //! first, then `Encoding` (`Differences` glyph names over a base encoding, or the font
 //! program's built-in encoding). Type0 fonts split codes by the encoding CMap's codespace
 //! (Identity-H/V, UCS-2/UTF-16 CMaps, embedded CMaps) and map them through `ToUnicode`.
-//! Widths come from `Widths`, `W`/`DW`, or standard-14 metrics. A font without any usable
-//! mapping falls back to a best guess and is flagged, so only its text is suspect.
+//! Without `ToUnicode`, the embedded program speaks ([`truetype`]: TrueType `cmap`/`post`,
+//! CFF encodings and charsets) and CID fonts of a registered Adobe collection map through
+//! Adobe's tables ([`cid`]). Widths come from `Widths`, `W`/`DW`, or standard-14 metrics. A
+//! font without any usable mapping falls back to a best guess and is flagged, so only its
+//! text is suspect.
 
 pub mod cid;
 pub mod cmap;
