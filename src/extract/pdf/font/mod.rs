@@ -349,9 +349,9 @@ impl Font {
                     };
                     cid::Collection::from_names(text(b"Registry")?, text(b"Ordering")?)
                 });
-                if collection.is_none() {
-                    from_font = cid_unicode_from_font(objs, d);
-                }
+                // The embedded program first (a producer may name an ordering yet number
+                // glyphs its own way), then the collection's table for the CIDs it lacks.
+                from_font = cid_unicode_from_font(objs, d);
             }
         }
         let fallback =
