@@ -347,3 +347,23 @@ pub struct Tagging {
     /// Entities found in the text, in text order.
     pub entities: Vec<Entity>,
 }
+
+/// A passage with its tags, ready to index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaggedPassage {
+    /// The passage.
+    pub passage: Passage,
+    /// Its tags and entities.
+    pub tagging: Tagging,
+    /// Its language (see [`crate::classify::language`]).
+    pub lang: String,
+}
+
+/// Document-level metadata stored with every passage.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DocMeta {
+    /// `court`, `report`, `press`, `other`.
+    pub kind: String,
+    /// The document's year, when known.
+    pub year: Option<u16>,
+}

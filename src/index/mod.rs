@@ -11,12 +11,15 @@
 mod query;
 mod schema;
 mod search;
+pub mod sync;
 mod tokenize;
 
 pub use query::QueryError;
 pub use search::{Facets, Filters, Hit, SearchRequest, SearchResult, SortOrder};
 
-use crate::model::{Document, Passage, Tagging};
+pub use crate::model::{DocMeta, TaggedPassage};
+
+use crate::model::Document;
 use schema::{Fields, REC_FILE, REC_PASSAGE};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -92,26 +95,6 @@ pub struct FileRecord {
     pub format: String,
     /// Document kind.
     pub kind: String,
-}
-
-/// A passage with its tags, ready to index.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TaggedPassage {
-    /// The passage.
-    pub passage: Passage,
-    /// Its tags and entities.
-    pub tagging: Tagging,
-    /// Its language (see [`crate::classify::language`]).
-    pub lang: String,
-}
-
-/// Document-level metadata stored with every passage.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct DocMeta {
-    /// `court`, `report`, `press`, `other`.
-    pub kind: String,
-    /// The document's year, when known.
-    pub year: Option<u16>,
 }
 
 /// An open index folder.
@@ -307,8 +290,53 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Replaces everything indexed for `record.key` with this document's passages and record.
+    /// Replaces everything indexed for the file `entry` with this processed file: its
+    /// passages and record, and those of every document found inside it (keyed by the file's
+    /// key and the document's suffix, see [`crate::pipeline::member_key`]). The records are
+    /// built here from the file and the documents. Documents that were inside an older
+    /// version of the file and are gone are not known here: [`sync::Updater::apply`] removes
+    /// them.
     pub fn replace(
+        &mut self,
+        entry: &crate::ingest::WalkEntry,
+        processed: &crate::pipeline::Processed,
+        dict_version: &str,
+    ) -> Result<(), IndexError> {
+        let record = |key: String, size: u64, p: &crate::pipeline::Processed| FileRecord {
+            key,
+            path: p.document.path.clone(),
+            doc: p.document.hash.clone(),
+            size,
+            mtime_ns: entry.mtime_ns,
+            pages: p.document.pages.len() as u64,
+            passages: p.passages.len() as u64,
+            title: String::new(),
+            format: String::new(),
+            kind: String::new(),
+        };
+        let file = record(entry.key.clone(), entry.size, processed);
+        self.replace_document(
+            &file,
+            &processed.document,
+            &processed.meta,
+            &processed.passages,
+            dict_version,
+        )?;
+        for d in &processed.derived {
+            if let Ok(dp) = &d.outcome {
+                let rec = record(
+                    crate::pipeline::member_key(&entry.key, &d.suffix),
+                    d.size,
+                    dp,
+                );
+                self.replace_document(&rec, &dp.document, &dp.meta, &dp.passages, dict_version)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Replaces everything indexed for `record.key` with this document's passages and record.
+    fn replace_document(
         &mut self,
         record: &FileRecord,
         document: &Document,
