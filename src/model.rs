@@ -54,6 +54,25 @@ impl DocKind {
         }
     }
 
+    /// The kind named `name` (as [`DocKind::as_str`] writes it), `None` for another name.
+    pub fn parse(name: &str) -> Option<DocKind> {
+        [
+            DocKind::Pdf,
+            DocKind::Text,
+            DocKind::Markdown,
+            DocKind::Html,
+            DocKind::Docx,
+            DocKind::Odt,
+            DocKind::Rtf,
+            DocKind::Email,
+            DocKind::Mbox,
+            DocKind::Zip,
+            DocKind::Image,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == name)
+    }
+
     /// True for formats that hold other documents (archives, mailboxes, messages with
     /// attachments).
     pub fn is_container(self) -> bool {

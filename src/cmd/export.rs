@@ -302,7 +302,7 @@ fn export_pdfs(
         if e.tags.is_empty() {
             continue;
         }
-        if e.format != DocKind::Pdf.as_str() {
+        if e.format != DocKind::Pdf {
             other += 1;
             continue;
         }

@@ -27,7 +27,7 @@ pub use self::jsonl::{excerpt_json, JsonlSink};
 pub use self::md::MdSink;
 
 use crate::index::Hit;
-use crate::model::{Entity, Tag};
+use crate::model::{DocKind, Entity, Tag};
 use std::collections::HashMap;
 use std::io;
 
@@ -43,8 +43,8 @@ pub struct Excerpt {
     pub path: String,
     /// Title, if any.
     pub title: Option<String>,
-    /// File format of the source (`pdf`, `text`, `markdown`, `html`).
-    pub format: String,
+    /// File format of the source.
+    pub format: DocKind,
     /// Document kind (`court`, `report`, `press`, `other`).
     pub kind: String,
     /// Passage language.
@@ -328,11 +328,10 @@ pub(crate) mod tests {
             path: path.into(),
             title: None,
             format: if path.ends_with(".pdf") {
-                "pdf"
+                DocKind::Pdf
             } else {
-                "text"
-            }
-            .into(),
+                DocKind::Text
+            },
             kind: "report".into(),
             lang: "en".into(),
             year: None,

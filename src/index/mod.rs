@@ -19,7 +19,7 @@ pub use search::{Facets, Filters, Hit, SearchRequest, SearchResult, SortOrder};
 
 pub use crate::model::{DocMeta, TaggedPassage};
 
-use crate::model::Document;
+use crate::model::{DocKind, Document};
 use schema::{Fields, REC_FILE, REC_PASSAGE};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -91,8 +91,8 @@ pub struct FileRecord {
     pub passages: u64,
     /// Title (empty when none).
     pub title: String,
-    /// File format.
-    pub format: String,
+    /// File format (`None` only for a record written before it was known).
+    pub format: Option<DocKind>,
     /// Document kind.
     pub kind: String,
 }
@@ -235,7 +235,7 @@ impl IndexStore {
                 pages: n(f.pages),
                 passages: n(f.passages),
                 title: s(f.title),
-                format: s(f.format),
+                format: DocKind::parse(&s(f.format)),
                 kind: s(f.kind),
             };
             out.insert(rec.key.clone(), rec);
@@ -311,7 +311,7 @@ impl Writer {
             pages: p.document.pages.len() as u64,
             passages: p.passages.len() as u64,
             title: String::new(),
-            format: String::new(),
+            format: Some(p.document.kind),
             kind: String::new(),
         };
         let file = record(entry.key.clone(), entry.size, processed);
@@ -412,7 +412,7 @@ impl Writer {
         }
         let record = FileRecord {
             title,
-            format: document.kind.as_str().to_owned(),
+            format: Some(document.kind),
             kind: meta.kind.clone(),
             ..record.clone()
         };
@@ -451,7 +451,7 @@ impl Writer {
         d.add_text(f.doc, &record.doc);
         d.add_text(f.path, &record.path);
         d.add_text(f.title, &record.title);
-        d.add_text(f.format, &record.format);
+        d.add_text(f.format, record.format.map_or("", DocKind::as_str));
         d.add_text(f.kind, &record.kind);
         d.add_u64(f.size, record.size);
         d.add_u64(f.mtime, record.mtime_ns);

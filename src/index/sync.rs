@@ -610,7 +610,7 @@ mod tests {
             pages: 1,
             passages: 1,
             title: String::new(),
-            format: String::new(),
+            format: None,
             kind: String::new(),
         }
     }

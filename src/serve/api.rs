@@ -9,7 +9,7 @@
 use super::{Backend, Reply, Request, MAX_LIMIT};
 use crate::export::{self, Excerpt, Format, SinkOptions};
 use crate::index::{self, FileRecord, Filters, Hit, IndexError, SearchRequest, SortOrder};
-use crate::model::Modality;
+use crate::model::{DocKind, Modality};
 use crate::review::{self, Entry, PassageKey, Reviews, Status};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -480,7 +480,7 @@ fn page_inner(req: &Request, b: &dyn Backend, doc: &str, n: &str) -> Res<Reply> 
         "text": text,
         "passages": passages,
         "source": format!("/source/{}", rec.doc),
-        "source_page": if rec.format == "pdf" {
+        "source_page": if rec.format == Some(DocKind::Pdf) {
             format!("/source/{}#page={n}", rec.doc)
         } else {
             format!("/source/{}", rec.doc)
@@ -631,7 +631,7 @@ fn source_inner(b: &dyn Backend, doc: &str) -> Res<Reply> {
         message: m,
         position: None,
     })?;
-    Ok(if rec.format == "pdf" {
+    Ok(if rec.format == Some(DocKind::Pdf) {
         // The browser's PDF viewer refuses sandboxed documents: no policy on this response
         // (nosniff keeps the bytes a PDF, never HTML).
         Reply::text(200, "application/pdf", bytes)
@@ -738,7 +738,7 @@ fn export_pdf_zip_inner(req: &Request, b: &dyn Backend) -> Res<Reply> {
     let hits = all_hits(b.store(), &sel, &reviews)?;
     let mut by_doc: BTreeMap<String, Vec<Hit>> = BTreeMap::new();
     for h in hits {
-        if h.format == "pdf" && !h.tags.is_empty() {
+        if h.format == DocKind::Pdf && !h.tags.is_empty() {
             by_doc.entry(h.doc.clone()).or_default().push(h);
         }
     }
@@ -809,7 +809,7 @@ pub fn export_pdf(req: &Request, b: &dyn Backend, doc: &str) -> Reply {
 
 fn export_pdf_inner(req: &Request, b: &dyn Backend, doc: &str) -> Res<Reply> {
     let rec = record_by_doc(b, doc)?;
-    if rec.format != "pdf" {
+    if rec.format != Some(DocKind::Pdf) {
         return Err(bad(format!("{} is not a PDF", rec.path)));
     }
     let mut sel = selection(req)?;
