@@ -192,35 +192,15 @@ fn tag_files(
                         for w in &p.document.warnings {
                             super::warn(format!("{}: warning: {w}", p.document.path));
                         }
-                        let title = p.document.title.clone();
-                        let meta = p.meta.clone();
                         for tp in p.passages {
                             passages += 1;
                             tags += tp.tagging.tags.len();
-                            let e = Excerpt {
-                                doc: p.document.hash.clone(),
-                                path: p.document.path.clone(),
-                                title: title.clone(),
-                                format: p.document.kind,
-                                kind: meta.kind.clone(),
-                                lang: tp.lang,
-                                year: meta.year,
-                                page: tp.passage.page,
-                                passage: tp.passage.ordinal,
-                                range: tp.passage.range,
-                                text: tp.passage.text,
-                                tags: tp.tagging.tags,
-                                entities: tp.tagging.entities,
-                                dict_version: pipeline.tagger.version().to_owned(),
-                                ocr_confidence: p
-                                    .document
-                                    .pages
-                                    .iter()
-                                    .find(|pg| pg.number == tp.passage.page)
-                                    .and_then(|pg| pg.ocr_confidence),
-                                metadata: p.document.metadata.clone(),
-                                parent: p.document.parent.clone(),
-                            };
+                            let e = Excerpt::of_passage(
+                                &p.document,
+                                &p.meta,
+                                tp,
+                                pipeline.tagger.version(),
+                            );
                             let line = excerpt_json(&e).to_string();
                             if let Err(e) = out
                                 .write_all(line.as_bytes())
