@@ -209,3 +209,32 @@ pub(crate) fn write_err(path: Option<&Path>, e: std::io::Error) -> Option<Error>
     }
     Some(Error::io(path.unwrap_or(Path::new("<stdout>")), &e))
 }
+
+/// The review log of an index folder, if it exists (for `export` and `serve`).
+pub(crate) fn load_reviews(index: &Path) -> Result<Option<crate::review::Reviews>, Error> {
+    let log = log_of(index);
+    match std::fs::read_to_string(&log) {
+        Ok(text) => {
+            let r = crate::review::Reviews::parse(&text);
+            if r.bad_lines > 0 {
+                warn(format!(
+                    "{}: {} unreadable line(s) skipped",
+                    log.display(),
+                    r.bad_lines
+                ));
+            }
+            Ok(Some(r))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io(&log, &e)),
+    }
+}
+
+pub(crate) fn log_of(index: &Path) -> std::path::PathBuf {
+    let abs = std::fs::canonicalize(index).unwrap_or_else(|_| {
+        std::env::current_dir()
+            .map(|d| d.join(index))
+            .unwrap_or_else(|_| index.to_path_buf())
+    });
+    crate::review::log_path(&abs)
+}

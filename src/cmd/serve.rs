@@ -14,7 +14,7 @@ use crate::cli::{Global, ServeArgs};
 use crate::error::Error;
 use crate::exit_codes::ExitCode;
 use crate::index::{FileRecord, Hit, IndexStore};
-use crate::review::{self, Entry, Reviews};
+use crate::review::{Entry, Reviews};
 use crate::serve::{Access, Backend, Server};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -63,12 +63,7 @@ impl Backend for Files {
                 e.kind()
             )
         })?;
-        if blake3::hash(&bytes).to_hex().as_str() != record.doc {
-            return Err(format!(
-                "{}: the file changed since it was indexed; run `redflag index` again",
-                record.path
-            ));
-        }
+        crate::ingest::verify(&bytes, &record.doc).map_err(|e| format!("{}: {e}", record.path))?;
         Ok(bytes)
     }
 
@@ -81,38 +76,13 @@ impl Backend for Files {
     }
 
     fn annotated_pdf(&self, record: &FileRecord, hits: &[Hit]) -> Result<Vec<u8>, String> {
-        super::export::annotated_copy(Path::new(&record.key), &record.doc, hits)
-            .map_err(|m| format!("{}: {m}", record.path))
+        let src = Path::new(&record.key);
+        let bytes =
+            std::fs::read(src).map_err(|e| format!("{}: {}", record.path, Error::io(src, &e)))?;
+        crate::export::pdf::annotate_hits(&bytes, &record.doc, hits)
+            .map(|a| a.bytes)
+            .map_err(|e| format!("{}: {e}", record.path))
     }
-}
-
-/// The review log of an index folder, if it exists.
-pub(crate) fn load_reviews(index: &Path) -> Result<Option<Reviews>, Error> {
-    let log = log_of(index);
-    match std::fs::read_to_string(&log) {
-        Ok(text) => {
-            let r = Reviews::parse(&text);
-            if r.bad_lines > 0 {
-                super::warn(format!(
-                    "{}: {} unreadable line(s) skipped",
-                    log.display(),
-                    r.bad_lines
-                ));
-            }
-            Ok(Some(r))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::io(&log, &e)),
-    }
-}
-
-fn log_of(index: &Path) -> PathBuf {
-    let abs = std::fs::canonicalize(index).unwrap_or_else(|_| {
-        std::env::current_dir()
-            .map(|d| d.join(index))
-            .unwrap_or_else(|_| index.to_path_buf())
-    });
-    review::log_path(&abs)
 }
 
 pub(super) fn run(g: &Global, a: &ServeArgs) -> Result<ExitCode, Error> {
@@ -128,9 +98,9 @@ pub(super) fn run(g: &Global, a: &ServeArgs) -> Result<ExitCode, Error> {
         Some(crate::serve::guard::new_token().map_err(Error::Usage)?)
     };
     let store = IndexStore::open(&g.index)?;
-    let reviews = load_reviews(&g.index)?.unwrap_or_default();
+    let reviews = super::load_reviews(&g.index)?.unwrap_or_default();
     let files = Files {
-        log: log_of(&g.index),
+        log: super::log_of(&g.index),
         store,
         reviews: Mutex::new(reviews),
         facets: Default::default(),

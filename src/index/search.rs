@@ -5,7 +5,7 @@
 use super::query::{self, strsim};
 use super::schema::REC_PASSAGE;
 use super::{tantivy_err, IndexError, IndexStore};
-use crate::model::{Entity, Modality, Span, Tag};
+use crate::model::{DocKind, Entity, Modality, Span, Tag};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -263,8 +263,8 @@ pub struct Hit {
     pub path: String,
     /// Title, if any.
     pub title: Option<String>,
-    /// File format (`pdf`, `text`, `markdown`, `html`).
-    pub format: String,
+    /// File format.
+    pub format: DocKind,
     /// Document kind (`court`, `report`, `press`, `other`).
     pub kind: String,
     /// Passage language.
@@ -942,7 +942,8 @@ impl IndexStore {
             doc: s(f.doc),
             path: s(f.path),
             title: (!title.is_empty()).then_some(title),
-            format: s(f.format),
+            // the index writes only known kinds; an unknown one reads as text
+            format: DocKind::parse(&s(f.format)).unwrap_or(DocKind::Text),
             kind: s(f.kind),
             lang: s(f.lang),
             year: d

@@ -10,6 +10,7 @@
 use super::{Backend, Reply, Request, MAX_LIMIT};
 use crate::export::{self, Excerpt, Format, SinkOptions};
 use crate::index::{self, FileRecord, Filters, Hit, IndexError, SearchRequest, SortOrder};
+use crate::model::DocKind;
 use crate::review::{self, Entry, PassageKey, Reviews, Status};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -509,7 +510,7 @@ fn page_inner(req: &Request, b: &dyn Backend, doc: &str, n: &str) -> Res<Reply> 
         "text": text,
         "passages": passages,
         "source": format!("/source/{}", rec.doc),
-        "source_page": if rec.format == "pdf" {
+        "source_page": if rec.format == Some(DocKind::Pdf) {
             format!("/source/{}#page={n}", rec.doc)
         } else {
             format!("/source/{}", rec.doc)
@@ -660,7 +661,7 @@ fn source_inner(b: &dyn Backend, doc: &str) -> Res<Reply> {
         message: m,
         position: None,
     })?;
-    Ok(if rec.format == "pdf" {
+    Ok(if rec.format == Some(DocKind::Pdf) {
         // The browser's PDF viewer refuses sandboxed documents: no policy on this response
         // (nosniff keeps the bytes a PDF, never HTML).
         Reply::text(200, "application/pdf", bytes)
@@ -704,7 +705,7 @@ fn export_inner(req: &Request, b: &dyn Backend, format: &str) -> Res<Reply> {
         } else {
             format!("Query: {} (exported from redflag serve).", sel.user_query)
         },
-        reviews: review_map(&reviews),
+        reviews: reviews.notes(),
         ..SinkOptions::default()
     };
     let mut buf: Vec<u8> = Vec::new();
@@ -736,23 +737,6 @@ fn export_inner(req: &Request, b: &dyn Backend, format: &str) -> Res<Reply> {
     Ok(reply)
 }
 
-/// Review decisions keyed as [`export::review_key`] names them, for the export sinks.
-pub fn review_map(r: &Reviews) -> HashMap<String, export::ReviewNote> {
-    r.entries()
-        .filter_map(|e| {
-            e.status.map(|s| {
-                (
-                    e.key.to_string(),
-                    export::ReviewNote {
-                        status: s.as_str().to_owned(),
-                        note: e.note.clone(),
-                    },
-                )
-            })
-        })
-        .collect()
-}
-
 /// `GET /export/pdf`: a ZIP of annotated copies of every source PDF with tagged passages in
 /// the selection (stored, not recompressed); copies that cannot be made are listed in
 /// `problems.txt` inside the archive.
@@ -765,13 +749,9 @@ fn export_pdf_zip_inner(req: &Request, b: &dyn Backend) -> Res<Reply> {
     sel.sort = SortOrder::Document;
     let reviews = b.reviews();
     let hits = all_hits(b.store(), &sel, &reviews)?;
-    let mut by_doc: BTreeMap<String, Vec<Hit>> = BTreeMap::new();
-    for h in hits {
-        if h.format == "pdf" && !h.tags.is_empty() {
-            by_doc.entry(h.doc.clone()).or_default().push(h);
-        }
-    }
-    if by_doc.is_empty() {
+    let excerpts: Vec<Excerpt> = hits.iter().cloned().map(Excerpt::from).collect();
+    let batch = export::pdf::Batch::of(&excerpts);
+    if batch.copies.is_empty() {
         return Err(not_found(
             "no tagged passage of a PDF document in this selection",
         ));
@@ -784,19 +764,19 @@ fn export_pdf_zip_inner(req: &Request, b: &dyn Backend) -> Res<Reply> {
     let mut zw = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let opts =
         zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    let mut used = std::collections::HashSet::new();
+    let mut names = export::pdf::CopyNames::default();
+    let mut done = std::collections::HashSet::new();
     let mut problems = Vec::new();
-    for (doc, hits) in &by_doc {
+    for (doc, _, idx) in &batch.copies {
+        // one copy per document, however many paths it was found at
+        if !done.insert(doc) {
+            continue;
+        }
         let rec = record_by_doc(b, doc)?;
-        match b.annotated_pdf(&rec, hits) {
+        let doc_hits: Vec<Hit> = idx.iter().map(|&i| hits[i].clone()).collect();
+        match b.annotated_pdf(&rec, &doc_hits) {
             Ok(bytes) => {
-                let base = safe_name(&rec.path);
-                let name = if used.insert(base.clone()) {
-                    base
-                } else {
-                    format!("{}-{base}", &doc[..12])
-                };
-                used.insert(name.clone());
+                let name = names.name(&safe_name(&rec.path), doc);
                 zw.start_file(name, opts).map_err(internal)?;
                 std::io::Write::write_all(&mut zw, &bytes).map_err(|e| internal(e.into()))?;
             }
@@ -838,7 +818,7 @@ pub fn export_pdf(req: &Request, b: &dyn Backend, doc: &str) -> Reply {
 
 fn export_pdf_inner(req: &Request, b: &dyn Backend, doc: &str) -> Res<Reply> {
     let rec = record_by_doc(b, doc)?;
-    if rec.format != "pdf" {
+    if rec.format != Some(DocKind::Pdf) {
         return Err(bad(format!("{} is not a PDF", rec.path)));
     }
     let mut sel = selection(req, b)?;
@@ -876,7 +856,7 @@ mod tests {
             at: String::new(),
         });
         let opts = SinkOptions {
-            reviews: review_map(&reviews),
+            reviews: reviews.notes(),
             ..SinkOptions::default()
         };
         let mut buf = Vec::new();

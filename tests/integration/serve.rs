@@ -5,7 +5,7 @@
 //!
 //! Every socket has a timeout and every server process is killed by a Drop guard.
 
-use crate::util::{sample, TestDir};
+use crate::util::{indexed_sample_with, TestDir};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -210,17 +210,7 @@ impl Resp {
 
 /// The sample collection plus a hostile text file, indexed from `<tmp>/col`.
 fn indexed() -> TestDir {
-    let t = TestDir::new();
-    t.write("col/hostile.txt", HOSTILE);
-    for f in std::fs::read_dir(sample()).unwrap() {
-        let p = f.unwrap().path();
-        t.write(
-            &format!("col/{}", p.file_name().unwrap().to_string_lossy()),
-            std::fs::read(&p).unwrap(),
-        );
-    }
-    t.run(["index", "col"]).expect_code(0);
-    t
+    indexed_sample_with(&[("hostile.txt", HOSTILE)])
 }
 
 fn enc(s: &str) -> String {
