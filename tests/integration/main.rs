@@ -3,6 +3,7 @@
 
 mod cli;
 mod codebook_cli;
+mod corpus_judged;
 mod export_formats;
 mod formats;
 mod fuzz_regressions;
