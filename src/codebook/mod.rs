@@ -56,6 +56,7 @@ embed!(
     "lexicon-enforcement.toml",
     "lexicon-actors.toml",
     "lexicon-places.toml",
+    "lexicon-ordinary.toml",
     "modality.toml",
     "bribery.toml",
     "fraudulent_documents.toml",
