@@ -34,7 +34,7 @@ pub(super) fn run(g: &Global, a: &TrainArgs) -> Result<ExitCode, Error> {
         "{}-fold cross-validation by site on {} passages (threshold and gate chosen on the same folds)\n\
          rules alone:   macro-F1 {:.3}  modality {:.3}  FP rate {:.3}\n\
          rules + model: macro-F1 {:.3}  modality {:.3}  FP rate {:.3}\n\
-         chosen: threshold {:.2}, gate {}, only untagged passages: {}\n",
+         chosen: threshold {:.2}, gate {}, only untagged passages: {}, L2 {}\n",
         fit.cv.folds,
         gold.len(),
         fit.cv.rules.macro_f1,
@@ -46,6 +46,7 @@ pub(super) fn run(g: &Global, a: &TrainArgs) -> Result<ExitCode, Error> {
         m.threshold,
         gate.join(" & "),
         m.only_untagged,
+        m.l2,
     );
     let mut w = super::output(None)?;
     if let Err(e) = w.write_all(summary.as_bytes()).and_then(|_| w.flush()) {

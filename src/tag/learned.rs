@@ -133,6 +133,8 @@ pub struct Model {
     pub features: Vec<String>,
     /// `features.len() × categories.len()`, row-major.
     pub weights: Vec<f32>,
+    /// The L2 strength it was trained with (recorded, not used at run time).
+    pub l2: f64,
     index: HashMap<String, u32>,
 }
 
@@ -198,6 +200,7 @@ impl Model {
             bias: Vec::new(),
             features: Vec::new(),
             weights: Vec::new(),
+            l2: 0.0,
             index: HashMap::new(),
         };
         let num = |n: usize, s: &str| -> Result<f32, ModelError> {
@@ -218,6 +221,7 @@ impl Model {
                     .gate
                     .push(rest.split_whitespace().map(String::from).collect()),
                 "only_untagged" => m.only_untagged = rest.trim() == "true",
+                "l2" => m.l2 = f64::from(num(n, rest.trim())?),
                 "bias" | "f" => {
                     let (name, ws) = if key == "f" {
                         rest.split_once('\t')
@@ -275,6 +279,7 @@ impl Model {
             let _ = writeln!(s, "gate\t{}", g.join(" "));
         }
         let _ = writeln!(s, "only_untagged\t{}", self.only_untagged);
+        let _ = writeln!(s, "l2\t{}", self.l2);
         let row = |ws: &[f32]| ws.iter().map(|w| w.to_string()).collect::<Vec<_>>().join(" ");
         let _ = writeln!(s, "bias\t{}", row(&self.bias));
         let nc = self.categories.len();
@@ -439,6 +444,7 @@ pub fn train(examples: &[Example], categories: &[&str], opts: TrainOptions) -> M
         bias: bias.into_iter().map(round).collect(),
         features: kept,
         weights,
+        l2: opts.l2,
         index: HashMap::new(),
     }
     .build()
@@ -448,6 +454,9 @@ pub fn train(examples: &[Example], categories: &[&str], opts: TrainOptions) -> M
 fn b1f(beta: f64, t: usize) -> f64 {
     beta.powi(t as i32)
 }
+
+/// The L2 strengths `fit` tries.
+pub const L2_CHOICES: &[f64] = &[0.001, 0.003, 0.01];
 
 /// The gate choices `fit` tries: officials (or agencies) in the passage; officials and an
 /// indicator word.
@@ -523,80 +532,86 @@ pub fn fit(
     let k = k.max(2);
     let folds: Vec<usize> = gold.iter().map(|g| fold_of(g, k)).collect();
     let gates = gate_choices();
-    // candidates[gate][passage]: the model's tag at threshold 0 (rules + at most one).
-    let mut candidates: Vec<Vec<Option<Tag>>> = vec![vec![None; gold.len()]; gates.len()];
-    for f in 0..k {
-        let train_set: Vec<Example> = examples
-            .iter()
-            .zip(&folds)
-            .filter(|(_, &x)| x != f)
-            .map(|(e, _)| e.clone())
-            .collect();
-        if train_set.is_empty() {
-            continue;
-        }
-        let base = train(&train_set, &cats, opts);
-        for (gi, gate) in gates.iter().enumerate() {
-            let mut m = base.clone();
-            m.threshold = 0.0;
-            m.gate = gate.clone();
-            tagger.set_model(Some(m));
-            for (i, g) in gold.iter().enumerate() {
-                if folds[i] != f {
-                    continue;
-                }
-                candidates[gi][i] = tagger
-                    .tag(&g.text)
-                    .tags
-                    .into_iter()
-                    .find(|t| t.rule.starts_with("model:"));
-            }
-        }
-    }
-    tagger.set_model(None);
-    let predict = |gi: usize, t: f32, only_untagged: bool| -> BTreeMap<String, Tagging> {
-        gold.iter()
-            .enumerate()
-            .map(|(i, g)| {
-                let mut tg = rules[i].clone();
-                let tagged = tg
-                    .tags
-                    .iter()
-                    .any(|x| eval::CORRUPTION.contains(&x.category.as_str()));
-                if let Some(c) = &candidates[gi][i] {
-                    if c.score >= t && !(only_untagged && tagged) {
-                        tg.tags.push(c.clone());
-                    }
-                }
-                (g.id.clone(), tg)
-            })
-            .collect()
-    };
     let rules_map: BTreeMap<String, Tagging> = gold
         .iter()
         .zip(&rules)
         .map(|(g, t)| (g.id.clone(), t.clone()))
         .collect();
     let base = eval::evaluate(gold, &rules_map);
-    let mut best: Option<(f64, usize, f32, bool, eval::Report)> = None;
-    for gi in 0..gates.len() {
-        for only_untagged in [true, false] {
-            // From the strictest threshold down: a tie keeps the stricter one.
-            for step in (0..=13).rev() {
-                let t = 0.3 + 0.05 * step as f32;
-                let r = eval::evaluate(gold, &predict(gi, t, only_untagged));
-                if r.negative_fp_rate > base.negative_fp_rate + 0.01 + 1e-9 {
-                    continue;
+    // (macro-F1, l2, gate, threshold, only_untagged, report)
+    let mut best: Option<(f64, f64, usize, f32, bool, eval::Report)> = None;
+    for &l2 in L2_CHOICES {
+        let opts = TrainOptions { l2, ..opts };
+        // candidates[gate][passage]: the model's tag at threshold 0.
+        let mut candidates: Vec<Vec<Option<Tag>>> = vec![vec![None; gold.len()]; gates.len()];
+        for f in 0..k {
+            let train_set: Vec<Example> = examples
+                .iter()
+                .zip(&folds)
+                .filter(|(_, &x)| x != f)
+                .map(|(e, _)| e.clone())
+                .collect();
+            if train_set.is_empty() {
+                continue;
+            }
+            let fold_model = train(&train_set, &cats, opts);
+            for (gi, gate) in gates.iter().enumerate() {
+                let mut m = fold_model.clone();
+                m.threshold = 0.0;
+                m.gate = gate.clone();
+                tagger.set_model(Some(m));
+                for (i, g) in gold.iter().enumerate() {
+                    if folds[i] != f {
+                        continue;
+                    }
+                    candidates[gi][i] = tagger
+                        .tag(&g.text)
+                        .tags
+                        .into_iter()
+                        .find(|t| t.rule.starts_with("model:"));
                 }
-                if best.as_ref().is_none_or(|b| r.macro_f1 > b.0 + 1e-9) {
-                    best = Some((r.macro_f1, gi, t, only_untagged, r));
+            }
+        }
+        tagger.set_model(None);
+        let predict = |gi: usize, t: f32, only_untagged: bool| -> BTreeMap<String, Tagging> {
+            gold.iter()
+                .enumerate()
+                .map(|(i, g)| {
+                    let mut tg = rules[i].clone();
+                    let tagged = tg
+                        .tags
+                        .iter()
+                        .any(|x| eval::CORRUPTION.contains(&x.category.as_str()));
+                    if let Some(c) = &candidates[gi][i] {
+                        if c.score >= t && !(only_untagged && tagged) {
+                            tg.tags.push(c.clone());
+                        }
+                    }
+                    (g.id.clone(), tg)
+                })
+                .collect()
+        };
+        for gi in 0..gates.len() {
+            for only_untagged in [true, false] {
+                // From the strictest threshold down: a tie keeps the stricter one.
+                for step in (0..=17).rev() {
+                    let t = 0.1 + 0.05 * step as f32;
+                    let r = eval::evaluate(gold, &predict(gi, t, only_untagged));
+                    if r.negative_fp_rate > base.negative_fp_rate + 0.01 + 1e-9 {
+                        continue;
+                    }
+                    if best.as_ref().is_none_or(|b| r.macro_f1 > b.0 + 1e-9) {
+                        best = Some((r.macro_f1, l2, gi, t, only_untagged, r));
+                    }
                 }
             }
         }
     }
-    let mut model = train(&examples, &cats, opts);
+    let l2 = best.as_ref().map_or(opts.l2, |b| b.1);
+    let mut model = train(&examples, &cats, TrainOptions { l2, ..opts });
+    model.l2 = l2;
     let combined = match best {
-        Some((_, gi, t, ou, r)) => {
+        Some((_, _, gi, t, ou, r)) => {
             model.threshold = t;
             model.gate = gates[gi].clone();
             model.only_untagged = ou;
