@@ -207,13 +207,17 @@ pub struct ServeArgs {
     /// Address to listen on. Anything but a loopback address needs --allow-remote.
     #[arg(long, default_value = "127.0.0.1")]
     pub bind: std::net::IpAddr,
-    /// Allow binding to a non-loopback address (anyone who can reach it can read the
-    /// collection and record reviews: there is no login).
+    /// Allow binding to a non-loopback address (anyone who can reach it and has the printed
+    /// token can read the collection and record reviews; plain HTTP, no encryption).
     #[arg(long)]
     pub allow_remote: bool,
     /// Worker threads answering requests.
     #[arg(long, default_value_t = 4)]
     pub workers: usize,
+    /// Serve without the access token printed in the URL (loopback only: any program of
+    /// this machine's users can then read the collection and record reviews).
+    #[arg(long, conflicts_with = "allow_remote")]
+    pub no_token: bool,
 }
 
 /// `redflag stats`.

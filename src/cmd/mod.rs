@@ -24,7 +24,6 @@ use crate::error::Error;
 use crate::exit_codes::ExitCode;
 use crate::extract::Limits;
 use crate::index::Filters;
-use crate::model::Modality;
 use crate::pipeline::Pipeline;
 use crate::segment::Segmenter;
 use crate::tag::Tagger;
@@ -180,28 +179,44 @@ pub(crate) fn ocr_cache_dir(index: &std::path::Path) -> std::path::PathBuf {
     index.with_file_name(name)
 }
 
-/// Validates filter arguments into index filters.
-pub(crate) fn filters(a: &FilterArgs) -> Result<Filters, Error> {
-    let mut modalities = Vec::new();
-    for m in &a.modalities {
-        modalities.push(Modality::parse(m).ok_or_else(|| {
-            Error::Usage(format!(
-                "--modality {m}: unknown modality; one of asserted, alleged, established, denied, negated, hypothetical"
-            ))
-        })?);
-    }
-    for t in &a.tags {
-        if t.is_empty() || t.chars().any(char::is_whitespace) {
-            return Err(Error::Usage(format!(
-                "--tag {t:?}: a category id has no spaces (e.g. bribery)"
-            )));
-        }
-    }
-    Ok(Filters {
+/// Resolves the filter arguments and checks the query's `tag:`/`modality:`/`kind:` values
+/// against the index and codebook ([`crate::index::Vocabulary`]): unknown values are usage
+/// errors with a suggestion.
+pub(crate) fn filters(
+    g: &crate::cli::Global,
+    store: &crate::index::IndexStore,
+    a: &FilterArgs,
+    query: &str,
+) -> Result<Filters, Error> {
+    let vocab = vocabulary(g, store)?;
+    vocab
+        .check_query(query)
+        .map_err(|e| Error::Usage(e.to_string()))?;
+    let raw = crate::index::RawFilters {
         tags: a.tags.clone(),
-        modalities,
-        tagged_only: a.tagged,
+        modalities: a.modalities.clone(),
+        tagged: a.tagged,
+        ..Default::default()
+    };
+    vocab.resolve(&raw).map_err(|m| {
+        Error::Usage(
+            m.replacen("unknown category", "--tag: unknown category", 1)
+                .replacen("unknown modality", "--modality: unknown modality", 1),
+        )
     })
+}
+
+/// The filter values of the open index and the codebook in use.
+pub(crate) fn vocabulary(
+    g: &crate::cli::Global,
+    store: &crate::index::IndexStore,
+) -> Result<crate::index::Vocabulary, Error> {
+    let ids: Vec<String> = load_codebook(g.dictionaries.as_deref())?
+        .categories
+        .iter()
+        .map(|c| c.id.clone())
+        .collect();
+    Ok(store.vocabulary(&ids)?)
 }
 
 /// Opens `path` for writing, or stdout for `None` / `-`.
