@@ -16,6 +16,7 @@ mod search;
 mod serve;
 mod stats;
 mod tag;
+mod train;
 
 use crate::cli::{Cli, ColorChoice, Command, FilterArgs};
 use crate::codebook::{self, Codebook, Source};
@@ -43,6 +44,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Dict(a) => dict::run(g, a),
         Command::Eval(a) => eval::run(g, a),
         Command::Explain(a) => explain::run(g, a),
+        Command::Train(a) => train::run(g, a),
         Command::Serve(a) => serve::run(g, a),
     }
 }
@@ -103,10 +105,39 @@ pub(crate) fn load_sources(dir: Option<&Path>) -> Result<Vec<Source>, Error> {
     Ok(sources)
 }
 
+/// The learned second opinion from `--model FILE`, the built-in one, or none with
+/// `--no-model`.
+pub(crate) fn load_model(
+    g: &crate::cli::Global,
+) -> Result<Option<crate::tag::learned::Model>, Error> {
+    use crate::tag::learned::Model;
+    if g.no_model {
+        return Ok(None);
+    }
+    match &g.model {
+        Some(p) => {
+            let text = std::fs::read(p).map_err(|e| Error::io(p, &e))?;
+            let text = String::from_utf8(text).map_err(|_| {
+                Error::Usage(format!(
+                    "{}: not a redflag model (not UTF-8 text; write one with `redflag train`)",
+                    p.display()
+                ))
+            })?;
+            Model::parse(&text)
+                .map(Some)
+                .map_err(|e| Error::Usage(format!("{}: {e}", p.display())))
+        }
+        None => Model::embedded()
+            .map(Some)
+            .map_err(|e| Error::Usage(format!("built-in model: {e}"))),
+    }
+}
+
 /// Builds the extract → segment → tag pipeline from the global options.
 pub(crate) fn pipeline(g: &crate::cli::Global, limits: Limits) -> Result<Pipeline, Error> {
     let codebook = load_codebook(g.dictionaries.as_deref())?;
-    let tagger = Tagger::new(&codebook)?;
+    let mut tagger = Tagger::new(&codebook)?;
+    tagger.set_model(load_model(g)?);
     Ok(Pipeline {
         tagger,
         segmenter: Segmenter::default(),

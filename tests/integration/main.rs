@@ -8,6 +8,7 @@ mod export_formats;
 mod formats;
 mod fuzz_regressions;
 mod hostile;
+mod learned;
 mod pdf;
 mod robustness;
 mod search;
