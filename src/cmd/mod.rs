@@ -170,6 +170,7 @@ pub(crate) fn filters(a: &FilterArgs) -> Result<Filters, Error> {
         tags: a.tags.clone(),
         modalities,
         tagged_only: a.tagged,
+        langs: a.langs.iter().map(|l| l.trim().to_lowercase()).collect(),
     })
 }
 

@@ -14,6 +14,7 @@ mod search;
 mod tokenize;
 
 pub use query::QueryError;
+pub use tokenize::words;
 pub use search::{Facets, Filters, Hit, SearchRequest, SearchResult, SortOrder};
 
 use crate::model::{Document, Passage, Tagging};
@@ -26,7 +27,7 @@ use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 /// Version of the on-disk index layout; a change to the schema bumps it.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 const VERSION_FILE: &str = "redflag.json";
 
 /// Errors of the index layer.
@@ -339,6 +340,9 @@ impl Writer {
             d.add_u64(f.end, p.range.1 as u64);
             d.add_text(f.text, &p.text);
             d.add_text(f.text_exact, &p.text);
+            if let Some(field) = f.lang_field(&tp.lang) {
+                d.add_text(field, &p.text);
+            }
             if let Some(c) = document
                 .pages
                 .get((p.page as usize).wrapping_sub(1))

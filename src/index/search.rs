@@ -25,6 +25,8 @@ pub struct Filters {
     pub modalities: Vec<Modality>,
     /// Keep only passages with at least one tag.
     pub tagged_only: bool,
+    /// Keep passages in any of these languages (`lang` codes: `th`, `id`, `zh`, `und`).
+    pub langs: Vec<String>,
 }
 
 /// Result order.
@@ -140,7 +142,8 @@ impl IndexStore {
         let (user, fuzzy) = if query_text.trim().is_empty() {
             (None, Vec::new())
         } else {
-            let p = query::parse(&self.index, f, query_text)?;
+            let langs = query::present_lang_fields(&self.reader.searcher(), f);
+            let p = query::parse_with(&self.index, f, query_text, &langs)?;
             (Some(p.query), p.fuzzy)
         };
         let mut clauses: Vec<(Occur, Box<dyn Query>)> =
@@ -175,6 +178,16 @@ impl IndexStore {
                 filter_terms
                     .into_iter()
                     .map(|q| (Occur::Should, q))
+                    .collect(),
+            );
+            clauses.push((Occur::Must, Box::new(any)));
+        }
+        if !filters.langs.is_empty() {
+            let any = BooleanQuery::new(
+                filters
+                    .langs
+                    .iter()
+                    .map(|l| (Occur::Should, term_query(f.lang, l)))
                     .collect(),
             );
             clauses.push((Occur::Must, Box::new(any)));
@@ -428,7 +441,15 @@ impl Highlighter {
             return Ok(Highlighter::default());
         };
         let mut generators = Vec::new();
-        for field in [store.fields.text, store.fields.text_exact] {
+        let mut fields = vec![store.fields.text, store.fields.text_exact];
+        // Language fields only when the query searches them (a generator re-reads the text).
+        user.query_terms(&mut |t, _| {
+            let f = t.field();
+            if store.fields.text_lang.iter().any(|(_, g)| *g == f) && !fields.contains(&f) {
+                fields.push(f);
+            }
+        });
+        for field in fields {
             let mut g = SnippetGenerator::create(searcher, user.as_ref(), field)
                 .map_err(|e| tantivy_err(&store.dir, e))?;
             // Passages are short: highlight over the whole text, not one fragment.

@@ -188,6 +188,7 @@ fn selection(req: &Request) -> Res<Selection> {
             tags,
             modalities,
             tagged_only,
+            langs: Vec::new(),
         },
         review,
         sort,

@@ -7,6 +7,7 @@ mod export_formats;
 mod formats;
 mod fuzz_regressions;
 mod hostile;
+mod languages;
 mod pdf;
 mod robustness;
 mod search;
