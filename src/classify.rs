@@ -83,17 +83,47 @@ pub fn language(text: &str) -> &'static str {
 const FUNCTION_WORDS: &[(&str, &[&str])] = &[
     (
         "en",
-        &["the", "and", "of", "to", "was", "were", "is", "that", "with", "for", "by", "from"],
+        &[
+            "the", "and", "of", "to", "was", "were", "is", "that", "with", "for", "by", "from",
+        ],
     ),
     (
         "id",
-        &["yang", "dan", "di", "dari", "untuk", "dengan", "ini", "itu", "tidak", "oleh", "pada", "ke", "akan", "telah"],
+        &[
+            "yang", "dan", "di", "dari", "untuk", "dengan", "ini", "itu", "tidak", "oleh", "pada",
+            "ke", "akan", "telah",
+        ],
     ),
-    ("tl", &["ang", "ng", "mga", "sa", "na", "ay", "si", "ni", "at", "kay", "hindi"]),
-    ("fr", &["le", "la", "les", "des", "et", "est", "du", "une", "dans", "pour", "qui"]),
-    ("es", &["el", "los", "las", "del", "que", "por", "una", "y", "con", "para"]),
-    ("pt", &["os", "da", "do", "das", "dos", "não", "em", "uma", "com", "para"]),
-    ("de", &["der", "die", "das", "und", "ist", "nicht", "mit", "von", "den", "ein"]),
+    (
+        "tl",
+        &[
+            "ang", "ng", "mga", "sa", "na", "ay", "si", "ni", "at", "kay", "hindi",
+        ],
+    ),
+    (
+        "fr",
+        &[
+            "le", "la", "les", "des", "et", "est", "du", "une", "dans", "pour", "qui",
+        ],
+    ),
+    (
+        "es",
+        &[
+            "el", "los", "las", "del", "que", "por", "una", "y", "con", "para",
+        ],
+    ),
+    (
+        "pt",
+        &[
+            "os", "da", "do", "das", "dos", "não", "em", "uma", "com", "para",
+        ],
+    ),
+    (
+        "de",
+        &[
+            "der", "die", "das", "und", "ist", "nicht", "mit", "von", "den", "ein",
+        ],
+    ),
 ];
 
 /// Each function word with the languages (indexes into [`FUNCTION_WORDS`]) that use it.
@@ -118,7 +148,9 @@ const VIETNAMESE: &str = "ơưđăạảấầẩẫậắằẳẵặẹẻẽ�
 /// [`language`], which runs on every passage afterwards.
 pub fn quick_language(text: &str) -> Option<&'static str> {
     let mut counts = [0usize; 10];
-    const SCRIPTS: [&str; 10] = ["latin", "th", "lo", "km", "my", "zh", "ja", "ko", "ar", "ru"];
+    const SCRIPTS: [&str; 10] = [
+        "latin", "th", "lo", "km", "my", "zh", "ja", "ko", "ar", "ru",
+    ];
     let mut vi = 0;
     for c in text.chars() {
         let u = c as u32;
@@ -284,21 +316,45 @@ mod tests {
 
     #[test]
     fn quick_guesses_tell_neighbouring_paragraphs_apart() {
-        assert_eq!(quick_language("The officer took money from the recruiter at the checkpoint."), Some("en"));
-        assert_eq!(quick_language("Petugas itu menerima uang dari perekrut di pos pemeriksaan."), Some("id"));
-        assert_eq!(quick_language("Tumanggap ng suhol ang mga opisyal sa hangganan."), Some("tl"));
-        assert_eq!(quick_language("Cán bộ biên phòng đã nhận hối lộ của đường dây buôn người."), Some("vi"));
+        assert_eq!(
+            quick_language("The officer took money from the recruiter at the checkpoint."),
+            Some("en")
+        );
+        assert_eq!(
+            quick_language("Petugas itu menerima uang dari perekrut di pos pemeriksaan."),
+            Some("id")
+        );
+        assert_eq!(
+            quick_language("Tumanggap ng suhol ang mga opisyal sa hangganan."),
+            Some("tl")
+        );
+        assert_eq!(
+            quick_language("Cán bộ biên phòng đã nhận hối lộ của đường dây buôn người."),
+            Some("vi")
+        );
         assert_eq!(quick_language("เจ้าหน้าที่รับสินบนจากนายหน้า"), Some("th"));
         assert_eq!(quick_language("边境警察收受贿赂"), Some("zh"));
         assert_eq!(quick_language("Annex 3"), None);
-        assert!(languages_differ("The officer took money from the recruiter.", "เจ้าหน้าที่รับสินบนจากนายหน้า"));
-        assert!(!languages_differ("The officer took the money.", "Table 4: Seizures by year"));
-        assert!(!languages_differ("The officer took the money.", "He was paid in cash by the agent."));
+        assert!(languages_differ(
+            "The officer took money from the recruiter.",
+            "เจ้าหน้าที่รับสินบนจากนายหน้า"
+        ));
+        assert!(!languages_differ(
+            "The officer took the money.",
+            "Table 4: Seizures by year"
+        ));
+        assert!(!languages_differ(
+            "The officer took the money.",
+            "He was paid in cash by the agent."
+        ));
     }
 
     #[test]
     fn lao_by_its_script() {
-        assert_eq!(language("ເຈົ້າໜ້າທີ່ຕຳຫຼວດຮັບສິນບົນຈາກພວກຄ້າມະນຸດເພື່ອໃຫ້ລົດບັນທຸກຂ້າມຊາຍແດນ"), "lo");
+        assert_eq!(
+            language("ເຈົ້າໜ້າທີ່ຕຳຫຼວດຮັບສິນບົນຈາກພວກຄ້າມະນຸດເພື່ອໃຫ້ລົດບັນທຸກຂ້າມຊາຍແດນ"),
+            "lo"
+        );
     }
 
     #[test]

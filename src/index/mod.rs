@@ -14,8 +14,8 @@ mod search;
 mod tokenize;
 
 pub use query::QueryError;
-pub use tokenize::words;
 pub use search::{Facets, Filters, Hit, SearchRequest, SearchResult, SortOrder};
+pub use tokenize::words;
 
 use crate::model::{Document, Passage, Tagging};
 use schema::{Fields, REC_FILE, REC_PASSAGE};

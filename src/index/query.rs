@@ -134,10 +134,7 @@ fn convert(
         UserInputAst::Clause(clauses) => {
             let mut out = Vec::with_capacity(clauses.len());
             for (occur, sub) in clauses {
-                out.push((
-                    occur.unwrap_or(Occur::Must),
-                    convert(cx, sub, fuzzy)?,
-                ));
+                out.push((occur.unwrap_or(Occur::Must), convert(cx, sub, fuzzy)?));
             }
             if !out.is_empty() && out.iter().all(|(o, _)| *o == Occur::MustNot) {
                 return Err(QueryParserError::AllButQueryForbidden);
@@ -200,12 +197,7 @@ fn convert(
 
 /// A bare word analyzed for one language field: one term, the candidate roots of one word
 /// (any may match), or a phrase of the first candidate of each word.
-fn lang_query(
-    index: &Index,
-    field: Field,
-    analyzer: &str,
-    words: &str,
-) -> Option<Box<dyn Query>> {
+fn lang_query(index: &Index, field: Field, analyzer: &str, words: &str) -> Option<Box<dyn Query>> {
     let mut a = index.tokenizers().get(analyzer)?;
     let mut ts = a.token_stream(words);
     let mut groups: Vec<(usize, Vec<Term>)> = Vec::new();

@@ -3,8 +3,7 @@
 //! (`tag:bribery`, `modality:alleged`, `path:`, `title:`, `page:`, `kind:`).
 
 use tantivy::schema::{
-    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED,
-    STRING,
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING,
 };
 
 /// Record type of a passage document.

@@ -26,8 +26,8 @@ use std::collections::VecDeque;
 use std::mem;
 use std::sync::LazyLock;
 use tantivy::tokenizer::{
-    Language, LowerCaser, RemoveLongFilter, Stemmer, TextAnalyzer, Token, TokenFilter,
-    TokenStream, Tokenizer,
+    Language, LowerCaser, RemoveLongFilter, Stemmer, TextAnalyzer, Token, TokenFilter, TokenStream,
+    Tokenizer,
 };
 
 /// Name of the stemmed analyzer.
@@ -566,7 +566,12 @@ mod tests {
         let mut want = Vec::new();
         while ts.advance() {
             let t = ts.token();
-            want.push((t.text.to_lowercase(), t.position, t.offset_from, t.offset_to));
+            want.push((
+                t.text.to_lowercase(),
+                t.position,
+                t.offset_from,
+                t.offset_to,
+            ));
         }
         assert_eq!(tokens(EXACT, text), want);
     }
@@ -582,7 +587,8 @@ mod tests {
         assert!(zh.contains(&"贿赂".to_owned()), "{zh:?}");
         assert!(zh.contains(&"警方".to_owned()), "{zh:?}");
         // Khmer, Lao, Burmese: the run is cut into more than one word, none dropped.
-        for s in ["មន្ត្រីប៉ូលីសទទួលសំណូក", "ເຈົ້າໜ້າທີ່ຕຳຫຼວດຮັບສິນບົນ", "ရဲအရာရှိသည်လာဘ်ယူသည်"] {
+        for s in ["មន្ត្រីប៉ូលីសទទួលសំណូក", "ເຈົ້າໜ້າທີ່ຕຳຫຼວດຮັບສິນບົນ", "ရဲအရာရှိသည်လာဘ်ယူသည်"]
+        {
             let t = tokens(EXACT, s);
             assert!(t.len() > 1, "{s}: {t:?}");
             assert_eq!(t.first().unwrap().2, 0);
@@ -594,10 +600,7 @@ mod tests {
         let mixed = tokens(EXACT, "Bribe สินบน 贿赂 paid");
         let words: Vec<&str> = mixed.iter().map(|t| t.0.as_str()).collect();
         assert_eq!(words, ["bribe", "สินบน", "贿赂", "paid"]);
-        assert_eq!(
-            mixed.iter().map(|t| t.1).collect::<Vec<_>>(),
-            [0, 1, 2, 3]
-        );
+        assert_eq!(mixed.iter().map(|t| t.1).collect::<Vec<_>>(), [0, 1, 2, 3]);
         assert_eq!(&"Bribe สินบน 贿赂 paid"[mixed[1].2..mixed[1].3], "สินบน");
     }
 
@@ -625,7 +628,10 @@ mod tests {
         assert_eq!(root("polisi"), ["polis", "polisi"]);
         let mismatch = |a: &str, b: &str| {
             let (ra, rb) = (root(a), root(b));
-            assert!(!ra.iter().any(|x| rb.contains(x)), "{a} {ra:?} / {b} {rb:?}");
+            assert!(
+                !ra.iter().any(|x| rb.contains(x)),
+                "{a} {ra:?} / {b} {rb:?}"
+            );
         };
         mismatch("makan", "kan");
         mismatch("selatan", "lat");

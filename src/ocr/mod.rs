@@ -238,9 +238,14 @@ impl Ocr {
     fn read_auto(&self, img: &image::PageImage) -> Result<OcrText, OcrError> {
         let installed = list_langs().map_err(OcrError::Unavailable)?;
         let script = if self.lang_available("osd") {
-            run("tesseract", &["stdin", "stdout", "--psm", "0"], &img.bytes, self.timeout)
-                .ok()
-                .and_then(|o| osd_script(&String::from_utf8_lossy(&o)).map(str::to_owned))
+            run(
+                "tesseract",
+                &["stdin", "stdout", "--psm", "0"],
+                &img.bytes,
+                self.timeout,
+            )
+            .ok()
+            .and_then(|o| osd_script(&String::from_utf8_lossy(&o)).map(str::to_owned))
         } else {
             None
         };
@@ -573,7 +578,8 @@ mod tests {
         assert_eq!(auto_languages("en", &installed), "eng");
         assert_eq!(auto_languages("th", &["tha".to_owned()]), "tha");
         assert_eq!(auto_languages("zh", &["fra".to_owned()]), "fra");
-        let osd = "Page number: 0\nOrientation in degrees: 0\nScript: Thai\nScript confidence: 4.2\n";
+        let osd =
+            "Page number: 0\nOrientation in degrees: 0\nScript: Thai\nScript confidence: 4.2\n";
         assert_eq!(osd_script(osd), Some("Thai"));
         assert_eq!(osd_script("nothing"), None);
     }

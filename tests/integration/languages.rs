@@ -204,7 +204,10 @@ fn fraction_found(pdf: &str, truth: &str, script: fn(char) -> bool, samples: usi
         }
     }
     let found = 1.0 - missing.len() as f64 / picked.len() as f64;
-    eprintln!("{name}: {found:.3} of {} sampled words found; missing {missing:?}", picked.len());
+    eprintln!(
+        "{name}: {found:.3} of {} sampled words found; missing {missing:?}",
+        picked.len()
+    );
     found
 }
 
