@@ -35,6 +35,14 @@ pub fn language(text: &str) -> &'static str {
     if sample.chars().filter(|c| c.is_alphabetic()).count() < 20 {
         return "und";
     }
+    // Lao is not among the detector's languages; its script decides.
+    let lao = sample
+        .chars()
+        .filter(|c| ('\u{0E80}'..='\u{0EFF}').contains(c))
+        .count();
+    if lao * 2 > sample.chars().filter(|c| !c.is_whitespace()).count() {
+        return "lo";
+    }
     let Some(info) = DETECTOR.detect(sample) else {
         return "und";
     };
@@ -68,6 +76,143 @@ pub fn language(text: &str) -> &'static str {
         Ben => "bn",
         Urd => "ur",
         other => other.code(),
+    }
+}
+
+/// Function words that tell the Latin-script languages apart on a short paragraph.
+const FUNCTION_WORDS: &[(&str, &[&str])] = &[
+    (
+        "en",
+        &[
+            "the", "and", "of", "to", "was", "were", "is", "that", "with", "for", "by", "from",
+        ],
+    ),
+    (
+        "id",
+        &[
+            "yang", "dan", "di", "dari", "untuk", "dengan", "ini", "itu", "tidak", "oleh", "pada",
+            "ke", "akan", "telah",
+        ],
+    ),
+    (
+        "tl",
+        &[
+            "ang", "ng", "mga", "sa", "na", "ay", "si", "ni", "at", "kay", "hindi",
+        ],
+    ),
+    (
+        "fr",
+        &[
+            "le", "la", "les", "des", "et", "est", "du", "une", "dans", "pour", "qui",
+        ],
+    ),
+    (
+        "es",
+        &[
+            "el", "los", "las", "del", "que", "por", "una", "y", "con", "para",
+        ],
+    ),
+    (
+        "pt",
+        &[
+            "os", "da", "do", "das", "dos", "não", "em", "uma", "com", "para",
+        ],
+    ),
+    (
+        "de",
+        &[
+            "der", "die", "das", "und", "ist", "nicht", "mit", "von", "den", "ein",
+        ],
+    ),
+];
+
+/// Each function word with the languages (indexes into [`FUNCTION_WORDS`]) that use it.
+static FUNCTION_INDEX: LazyLock<std::collections::HashMap<&'static str, Vec<usize>>> =
+    LazyLock::new(|| {
+        let mut m: std::collections::HashMap<&'static str, Vec<usize>> = Default::default();
+        for (i, (_, words)) in FUNCTION_WORDS.iter().enumerate() {
+            for w in *words {
+                m.entry(*w).or_default().push(i);
+            }
+        }
+        m
+    });
+
+/// Letters only Vietnamese uses among the Latin-script languages.
+const VIETNAMESE: &str = "ơưđăạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹƠƯĐĂ";
+
+/// A cheap guess of a paragraph's language, for telling neighbouring paragraphs apart:
+/// the script decides for Thai, Lao, Khmer, Burmese, Chinese, Japanese, Korean, Arabic and
+/// Cyrillic; on Latin script, Vietnamese letters, then counts of function words (two hits at
+/// least, twice as many as the next language). `None` when unsure. Much cheaper than
+/// [`language`], which runs on every passage afterwards.
+pub fn quick_language(text: &str) -> Option<&'static str> {
+    let mut counts = [0usize; 10];
+    const SCRIPTS: [&str; 10] = [
+        "latin", "th", "lo", "km", "my", "zh", "ja", "ko", "ar", "ru",
+    ];
+    let mut vi = 0;
+    for c in text.chars() {
+        let u = c as u32;
+        let k = match u {
+            0x41..=0x5A | 0x61..=0x7A => 0,
+            0..=0x7F => continue,
+            0x0E00..=0x0E7F => 1,
+            0x0E80..=0x0EFF => 2,
+            0x1780..=0x17FF => 3,
+            0x1000..=0x109F => 4,
+            0x3400..=0x4DBF | 0x4E00..=0x9FFF => 5,
+            0x3040..=0x30FF => 6,
+            0xAC00..=0xD7AF | 0x1100..=0x11FF => 7,
+            0x0600..=0x06FF => 8,
+            0x0400..=0x04FF => 9,
+            _ if c.is_alphabetic() => {
+                if VIETNAMESE.contains(c) {
+                    vi += 1;
+                }
+                0
+            }
+            _ => continue,
+        };
+        counts[k] += 1;
+    }
+    let (best, &n) = counts.iter().enumerate().max_by_key(|&(_, n)| *n)?;
+    if n < 4 {
+        return None;
+    }
+    if best == 5 && counts[6] * 10 >= n {
+        return Some("ja");
+    }
+    if best != 0 {
+        return Some(SCRIPTS[best]);
+    }
+    if vi >= 3 {
+        return Some("vi");
+    }
+    let mut hits = [0usize; FUNCTION_WORDS.len()];
+    for w in text
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|w| !w.is_empty() && w.len() <= 6)
+    {
+        // Lower-case words only: a capitalised function word is rare enough to pass over.
+        if let Some(langs) = FUNCTION_INDEX.get(w) {
+            for &i in langs {
+                hits[i] += 1;
+            }
+        }
+    }
+    let mut order: Vec<usize> = (0..hits.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(hits[i]));
+    let (a, b) = (hits[order[0]], hits[order[1]]);
+    (a >= 2 && a >= 2 * b.max(1)).then_some(FUNCTION_WORDS[order[0]].0)
+}
+
+/// Whether two neighbouring paragraphs are plainly in different languages (both guessed by
+/// [`quick_language`], and the guesses differ).
+pub fn languages_differ(a: &str, b: &str) -> bool {
+    match (quick_language(a), quick_language(b)) {
+        (Some(x), Some(y)) => x != y,
+        _ => false,
     }
 }
 
@@ -167,6 +312,49 @@ mod tests {
             "th"
         );
         assert_eq!(language("ok"), "und");
+    }
+
+    #[test]
+    fn quick_guesses_tell_neighbouring_paragraphs_apart() {
+        assert_eq!(
+            quick_language("The officer took money from the recruiter at the checkpoint."),
+            Some("en")
+        );
+        assert_eq!(
+            quick_language("Petugas itu menerima uang dari perekrut di pos pemeriksaan."),
+            Some("id")
+        );
+        assert_eq!(
+            quick_language("Tumanggap ng suhol ang mga opisyal sa hangganan."),
+            Some("tl")
+        );
+        assert_eq!(
+            quick_language("Cán bộ biên phòng đã nhận hối lộ của đường dây buôn người."),
+            Some("vi")
+        );
+        assert_eq!(quick_language("เจ้าหน้าที่รับสินบนจากนายหน้า"), Some("th"));
+        assert_eq!(quick_language("边境警察收受贿赂"), Some("zh"));
+        assert_eq!(quick_language("Annex 3"), None);
+        assert!(languages_differ(
+            "The officer took money from the recruiter.",
+            "เจ้าหน้าที่รับสินบนจากนายหน้า"
+        ));
+        assert!(!languages_differ(
+            "The officer took the money.",
+            "Table 4: Seizures by year"
+        ));
+        assert!(!languages_differ(
+            "The officer took the money.",
+            "He was paid in cash by the agent."
+        ));
+    }
+
+    #[test]
+    fn lao_by_its_script() {
+        assert_eq!(
+            language("ເຈົ້າໜ້າທີ່ຕຳຫຼວດຮັບສິນບົນຈາກພວກຄ້າມະນຸດເພື່ອໃຫ້ລົດບັນທຸກຂ້າມຊາຍແດນ"),
+            "lo"
+        );
     }
 
     #[test]

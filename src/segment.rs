@@ -3,7 +3,9 @@
 //! Passages never cross a page. They follow paragraphs (blank-line separated): paragraphs
 //! shorter than [`Segmenter::min_chars`] are merged with their neighbours, paragraphs longer
 //! than [`Segmenter::max_chars`] are cut at sentence ends (at a space if a sentence runs on,
-//! at a character boundary if there is no space at all, as in Thai without spaces).
+//! at a character boundary if there is no space at all, as in Thai without spaces). A
+//! paragraph plainly in another language than the one before it (see
+//! [`crate::classify::languages_differ`]) is never merged with it: it starts a new passage.
 //!
 //! Each passage keeps its byte range in the page text. Its `text` folds line breaks into
 //! spaces and joins line-end hyphenation (`traf-\nficking` → `trafficking`);
@@ -11,6 +13,7 @@
 //! maps back into the page text. Pure and deterministic: the same page gives the same
 //! passages.
 
+use crate::classify::languages_differ;
 use crate::model::Passage;
 
 /// Passage size policy, in bytes of page text.
@@ -47,7 +50,10 @@ impl Segmenter {
             cur = Some(match cur {
                 None => (s, e),
                 Some((cs, ce))
-                    if !heading && ce - cs < self.min_chars && e - cs <= self.max_chars =>
+                    if !heading
+                        && ce - cs < self.min_chars
+                        && e - cs <= self.max_chars
+                        && !languages_differ(&text[cs..ce], &text[s..e]) =>
                 {
                     (cs, e)
                 }
@@ -59,7 +65,13 @@ impl Segmenter {
         }
         if let Some((s, e)) = cur {
             match groups.last_mut() {
-                Some(last) if e - s < self.min_chars && e - last.0 <= self.max_chars => last.1 = e,
+                Some(last)
+                    if e - s < self.min_chars
+                        && e - last.0 <= self.max_chars
+                        && !languages_differ(&text[last.0..last.1], &text[s..e]) =>
+                {
+                    last.1 = e
+                }
                 _ => groups.push((s, e)),
             }
         }

@@ -51,7 +51,8 @@ pub struct Global {
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
     /// Tesseract language(s) for scanned pages: `eng`, `fra`, `eng+ara` (each needs its
-    /// language pack, e.g. `apt-get install tesseract-ocr-fra`).
+    /// language pack, e.g. `apt-get install tesseract-ocr-fra`), or `auto`: per page, from
+    /// the detected script, among tha lao khm mya chi_sim vie ind msa fil when installed.
     #[arg(
         long,
         global = true,
@@ -271,6 +272,10 @@ pub struct FilterArgs {
     /// Keep only passages with at least one tag.
     #[arg(long)]
     pub tagged: bool,
+    /// Keep passages in this language, an ISO 639-1 code as in the `lang` facet (`th`, `id`,
+    /// `zh`, `und` for unknown; repeat for any of several).
+    #[arg(long = "lang", value_name = "CODE")]
+    pub langs: Vec<String>,
 }
 
 /// Result order.

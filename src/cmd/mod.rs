@@ -196,6 +196,7 @@ pub(crate) fn filters(
         tags: a.tags.clone(),
         modalities: a.modalities.clone(),
         tagged: a.tagged,
+        langs: a.langs.clone(),
         ..Default::default()
     };
     vocab.resolve(&raw).map_err(|m| {

@@ -19,6 +19,7 @@ pub use search::{
     EmptyResult, Facets, Filters, Hit, RawFilters, SearchRequest, SearchResult, SortOrder,
     Vocabulary, KINDS, TOP_DOCUMENTS,
 };
+pub use tokenize::words;
 
 pub use crate::model::{DocMeta, TaggedPassage};
 
@@ -32,7 +33,7 @@ use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 /// Version of the on-disk index layout; a change to the schema bumps it.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 const VERSION_FILE: &str = "redflag.json";
 
 /// Errors of the index layer.
@@ -375,6 +376,9 @@ impl Writer {
             d.add_u64(f.end, p.range.1 as u64);
             d.add_text(f.text, &p.text);
             d.add_text(f.text_exact, &p.text);
+            if let Some(field) = f.lang_field(&tp.lang) {
+                d.add_text(field, &p.text);
+            }
             if let Some(c) = document
                 .pages
                 .get((p.page as usize).wrapping_sub(1))

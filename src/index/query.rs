@@ -9,14 +9,24 @@
 //!   `"bribes paid"` does not also find `bribe pay`, while a bare `bribes` finds every
 //!   inflection through the stemmed `text` field;
 //! - `word~N` (N = 1 or 2) on a bare word is a fuzzy term: words within N edits
-//!   (`pasport~1` finds `passport`).
+//!   (`pasport~1` finds `passport`);
+//! - a bare word (or `text:word`) also searches the language-analyzed fields present in the
+//!   index (`text_id`, `text_fr`, ..., see [`super::tokenize::LANG_ANALYZERS`]), each with its
+//!   own analyzer: `penyelundupan` finds `menyelundupkan` in an Indonesian passage, while an
+//!   English passage is matched (and scored) by `text` alone as before. The query does not
+//!   need to say its language, and words of several languages can be mixed in one query.
+//!
+//! Words of the scripts written without spaces are segmented by the same dictionary as the
+//! index, so a typed Thai or Chinese sentence becomes a phrase of its words.
 
 use super::schema::Fields;
 use tantivy::query::{
-    BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, QueryParser, QueryParserError,
+    BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, QueryParser,
+    QueryParserError, TermQuery,
 };
 use tantivy::query_grammar::{self, Delimiter, UserInputAst, UserInputLeaf};
-use tantivy::{Index, Term};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{Index, Searcher, Term};
 
 /// Fields a user may name in a query.
 pub const USER_FIELDS: &[&str] = &[
@@ -46,7 +56,38 @@ pub(crate) struct Parsed {
     pub fuzzy: Vec<(String, u8)>,
 }
 
+/// Parses a query that searches only the fields every index has (no language fields).
 pub(crate) fn parse(index: &Index, fields: &Fields, query: &str) -> Result<Parsed, QueryError> {
+    parse_with(index, fields, query, &[])
+}
+
+/// The language-analyzed fields that hold at least one term in this searcher's segments,
+/// with their analyzer names: the ones worth searching.
+pub(crate) fn present_lang_fields(
+    searcher: &Searcher,
+    fields: &Fields,
+) -> Vec<(Field, &'static str)> {
+    fields
+        .lang_fields()
+        .into_iter()
+        .filter(|&(f, _)| {
+            searcher.segment_readers().iter().any(|seg| {
+                seg.inverted_index(f)
+                    .map(|ii| ii.terms().num_terms() > 0)
+                    .unwrap_or(false)
+            })
+        })
+        .collect()
+}
+
+/// Parses a query; bare words also search `langs`, the language-analyzed fields (see
+/// [`present_lang_fields`]).
+pub(crate) fn parse_with(
+    index: &Index,
+    fields: &Fields,
+    query: &str,
+    langs: &[(Field, &'static str)],
+) -> Result<Parsed, QueryError> {
     let mut parser = QueryParser::for_index(index, vec![fields.text]);
     parser.set_conjunction_by_default();
     if let Some(e) = precheck(query) {
@@ -59,29 +100,41 @@ pub(crate) fn parse(index: &Index, fields: &Fields, query: &str) -> Result<Parse
         hint: Some(SYNTAX_HINT.to_owned()),
     })?;
     let mut fuzzy = Vec::new();
-    let q = convert(&parser, fields, ast, &mut fuzzy).map_err(|e| explain(query, e))?;
+    let cx = Cx {
+        parser: &parser,
+        index,
+        fields,
+        langs,
+    };
+    let q = convert(&cx, ast, &mut fuzzy).map_err(|e| explain(query, e))?;
     Ok(Parsed { query: q, fuzzy })
 }
 
 const SYNTAX_HINT: &str =
     "syntax: words, \"a phrase\", \"a b\"~5, word~1, AND/OR/NOT, +must, -exclude, field:value";
 
-/// Converts tantivy's parsed tree, routing quoted phrases to the exact field and `word~N`
-/// to fuzzy term queries; every other leaf goes through tantivy's own conversion.
+/// What [`convert`] needs.
+struct Cx<'a> {
+    parser: &'a QueryParser,
+    index: &'a Index,
+    fields: &'a Fields,
+    langs: &'a [(Field, &'static str)],
+}
+
+/// Converts tantivy's parsed tree, routing quoted phrases to the exact field, `word~N`
+/// to fuzzy term queries and bare words to `text` and the language fields; every other
+/// leaf goes through tantivy's own conversion.
 fn convert(
-    parser: &QueryParser,
-    fields: &Fields,
+    cx: &Cx<'_>,
     ast: UserInputAst,
     fuzzy: &mut Vec<(String, u8)>,
 ) -> Result<Box<dyn Query>, QueryParserError> {
+    let (parser, fields) = (cx.parser, cx.fields);
     match ast {
         UserInputAst::Clause(clauses) => {
             let mut out = Vec::with_capacity(clauses.len());
             for (occur, sub) in clauses {
-                out.push((
-                    occur.unwrap_or(Occur::Must),
-                    convert(parser, fields, sub, fuzzy)?,
-                ));
+                out.push((occur.unwrap_or(Occur::Must), convert(cx, sub, fuzzy)?));
             }
             if !out.is_empty() && out.iter().all(|(o, _)| *o == Occur::MustNot) {
                 return Err(QueryParserError::AllButQueryForbidden);
@@ -89,7 +142,7 @@ fn convert(
             Ok(Box::new(BooleanQuery::new(out)))
         }
         UserInputAst::Boost(inner, boost) => Ok(Box::new(BoostQuery::new(
-            convert(parser, fields, *inner, fuzzy)?,
+            convert(cx, *inner, fuzzy)?,
             boost.into_inner() as f32,
         ))),
         UserInputAst::Leaf(leaf) => match *leaf {
@@ -117,12 +170,71 @@ fn convert(
                 if on_text && lit.delimiter == Delimiter::DoubleQuotes {
                     lit.field_name = Some("text_exact".to_owned());
                 }
-                parser.build_query_from_user_input_ast(UserInputAst::Leaf(Box::new(
+                let expand = on_text && lit.delimiter == Delimiter::None && !cx.langs.is_empty();
+                let words = expand.then(|| lit.phrase.clone());
+                let base = parser.build_query_from_user_input_ast(UserInputAst::Leaf(Box::new(
                     UserInputLeaf::Literal(lit),
-                )))
+                )))?;
+                let Some(words) = words else {
+                    return Ok(base);
+                };
+                let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                for &(field, analyzer) in cx.langs {
+                    if let Some(q) = lang_query(cx.index, field, analyzer, &words) {
+                        any.push((Occur::Should, q));
+                    }
+                }
+                if any.is_empty() {
+                    return Ok(base);
+                }
+                any.insert(0, (Occur::Should, base));
+                Ok(Box::new(BooleanQuery::new(any)))
             }
             other => parser.build_query_from_user_input_ast(UserInputAst::Leaf(Box::new(other))),
         },
+    }
+}
+
+/// A bare word analyzed for one language field: one term, the candidate roots of one word
+/// (any may match), or a phrase of the first candidate of each word.
+fn lang_query(index: &Index, field: Field, analyzer: &str, words: &str) -> Option<Box<dyn Query>> {
+    let mut a = index.tokenizers().get(analyzer)?;
+    let mut ts = a.token_stream(words);
+    let mut groups: Vec<(usize, Vec<Term>)> = Vec::new();
+    while ts.advance() {
+        let t = ts.token();
+        let term = Term::from_field_text(field, &t.text);
+        match groups.last_mut() {
+            Some((p, v)) if *p == t.position => v.push(term),
+            _ => groups.push((t.position, vec![term])),
+        }
+    }
+    match groups.len() {
+        0 => None,
+        1 => {
+            let (_, mut terms) = groups.pop()?;
+            let q = |t: Term| -> Box<dyn Query> {
+                Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs))
+            };
+            if terms.len() == 1 {
+                terms.pop().map(q)
+            } else {
+                Some(Box::new(BooleanQuery::new(
+                    terms.into_iter().map(|t| (Occur::Should, q(t))).collect(),
+                )))
+            }
+        }
+        _ => {
+            let first = groups[0].0;
+            let terms: Vec<(usize, Term)> = groups
+                .into_iter()
+                .filter_map(|(p, mut v)| {
+                    v.truncate(1);
+                    v.pop().map(|t| (p - first, t))
+                })
+                .collect();
+            Some(Box::new(PhraseQuery::new_with_offset(terms)))
+        }
     }
 }
 

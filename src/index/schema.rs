@@ -3,8 +3,7 @@
 //! (`tag:bribery`, `modality:alleged`, `path:`, `title:`, `page:`, `kind:`).
 
 use tantivy::schema::{
-    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED,
-    STRING, TEXT,
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING,
 };
 
 /// Record type of a passage document.
@@ -15,6 +14,8 @@ pub const REC_FILE: &str = "file";
 pub const TEXT_TOKENIZER: &str = super::tokenize::STEM;
 /// The tokenizer of the `text_exact` field: words, lower-cased, not stemmed.
 pub const EXACT_TOKENIZER: &str = super::tokenize::EXACT;
+/// The tokenizer of `title`, `path` and the e-mail fields: words, lower-cased.
+pub const WORDS_TOKENIZER: &str = super::tokenize::WORDS;
 
 /// Handles to every field of the schema.
 #[derive(Debug, Clone)]
@@ -49,6 +50,10 @@ pub struct Fields {
     pub text: Field,
     /// Passage text again, unstemmed, for exact phrases and fuzzy terms (not stored).
     pub text_exact: Field,
+    /// Passage text analyzed for its language (not stored), filled only for passages of that
+    /// language: (language code, field), from [`super::tokenize::LANG_ANALYZERS`]. Several
+    /// codes may share one field (`id`, `ms`).
+    pub text_lang: Vec<(&'static str, Field)>,
     /// Category ids of the passage's tags.
     pub tag: Field,
     /// Modalities of the passage's tags.
@@ -96,12 +101,31 @@ pub fn build() -> (Schema, Fields) {
             .set_tokenizer(TEXT_TOKENIZER)
             .set_index_option(IndexRecordOption::WithFreqsAndPositions),
     );
+    let words = |stored: bool| {
+        let o = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(WORDS_TOKENIZER)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        );
+        if stored {
+            o.set_stored()
+        } else {
+            o
+        }
+    };
+    let analyzed = |tokenizer: &str| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(tokenizer)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+    };
     let fields = Fields {
         rec: b.add_text_field("rec", STRING),
         key: b.add_text_field("key", STRING | STORED | FAST),
         doc: b.add_text_field("doc", STRING | STORED),
-        path: b.add_text_field("path", TEXT | STORED),
-        title: b.add_text_field("title", TEXT | STORED),
+        path: b.add_text_field("path", words(true)),
+        title: b.add_text_field("title", words(true)),
         format: b.add_text_field("format", STRING | STORED),
         kind: b.add_text_field("kind", STRING | STORED | FAST),
         lang: b.add_text_field("lang", STRING | STORED | FAST),
@@ -111,14 +135,23 @@ pub fn build() -> (Schema, Fields) {
         start: b.add_u64_field("start", STORED),
         end: b.add_u64_field("end", STORED),
         text: b.add_text_field("text", text_opts),
-        text_exact: b.add_text_field(
-            "text_exact",
-            TextOptions::default().set_indexing_options(
-                TextFieldIndexing::default()
-                    .set_tokenizer(EXACT_TOKENIZER)
-                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-            ),
-        ),
+        text_exact: b.add_text_field("text_exact", analyzed(EXACT_TOKENIZER)),
+        text_lang: {
+            let mut by_name: Vec<(&str, Field)> = Vec::new();
+            let mut v: Vec<(&'static str, Field)> = Vec::new();
+            for (lang, name, _) in super::tokenize::LANG_ANALYZERS {
+                let field = match by_name.iter().find(|(n, _)| n == name) {
+                    Some(&(_, f)) => f,
+                    None => {
+                        let f = b.add_text_field(name, analyzed(name));
+                        by_name.push((name, f));
+                        f
+                    }
+                };
+                v.push((lang, field));
+            }
+            v
+        },
         tag: b.add_text_field("tag", STRING | FAST),
         modality: b.add_text_field("modality", STRING | FAST),
         tagmod: b.add_text_field("tagmod", STRING),
@@ -127,10 +160,10 @@ pub fn build() -> (Schema, Fields) {
         offsets_json: b.add_text_field("offsets_json", stored_only.clone()),
         dict_version: b.add_text_field("dict_version", stored_only.clone()),
         ocr: b.add_f64_field("ocr", STORED),
-        from: b.add_text_field("from", TEXT | STORED),
-        to: b.add_text_field("to", TEXT | STORED),
-        subject: b.add_text_field("subject", TEXT | STORED),
-        author: b.add_text_field("author", TEXT | STORED),
+        from: b.add_text_field("from", words(true)),
+        to: b.add_text_field("to", words(true)),
+        subject: b.add_text_field("subject", words(true)),
+        author: b.add_text_field("author", words(true)),
         meta_json: b.add_text_field("meta_json", stored_only.clone()),
         parent: b.add_text_field("parent", STRING | STORED),
         size: b.add_u64_field("size", STORED),
@@ -139,4 +172,25 @@ pub fn build() -> (Schema, Fields) {
         passages: b.add_u64_field("passages", STORED),
     };
     (b.build(), fields)
+}
+
+impl Fields {
+    /// The language-analyzed text field of a passage language, if it has one.
+    pub fn lang_field(&self, lang: &str) -> Option<Field> {
+        self.text_lang
+            .iter()
+            .find(|(l, _)| *l == lang)
+            .map(|&(_, f)| f)
+    }
+
+    /// The distinct language-analyzed fields with their analyzer names.
+    pub fn lang_fields(&self) -> Vec<(Field, &'static str)> {
+        let mut out: Vec<(Field, &'static str)> = Vec::new();
+        for (&(_, f), (_, name, _)) in self.text_lang.iter().zip(super::tokenize::LANG_ANALYZERS) {
+            if !out.iter().any(|(g, _)| *g == f) {
+                out.push((f, name));
+            }
+        }
+        out
+    }
 }

@@ -29,6 +29,8 @@ pub struct Filters {
     pub docs: Vec<String>,
     /// Keep passages of documents from any of these years.
     pub years: Vec<u16>,
+    /// Keep passages in any of these languages (`lang` codes: `th`, `id`, `zh`, `und`).
+    pub langs: Vec<String>,
 }
 
 /// Document kinds the classifier gives ([`crate::classify`]).
@@ -178,6 +180,11 @@ impl Vocabulary {
                 _ => return Err(format!("year {y:?}: expected a year such as 2019")),
             }
         }
+        f.langs = raw
+            .langs
+            .iter()
+            .map(|l| l.trim().to_lowercase())
+            .collect();
         Ok(f)
     }
 }
@@ -193,6 +200,8 @@ pub struct RawFilters {
     pub docs: Vec<String>,
     /// Years.
     pub years: Vec<String>,
+    /// Languages (`lang` codes).
+    pub langs: Vec<String>,
     /// Only tagged passages.
     pub tagged: bool,
 }
@@ -589,7 +598,8 @@ impl IndexStore {
         let (user, fuzzy) = if query_text.trim().is_empty() {
             (None, Vec::new())
         } else {
-            let p = query::parse(&self.index, f, query_text)?;
+            let langs = query::present_lang_fields(&self.reader.searcher(), f);
+            let p = query::parse_with(&self.index, f, query_text, &langs)?;
             (Some(p.query), p.fuzzy)
         };
         let mut clauses: Vec<(Occur, Box<dyn Query>)> =
@@ -647,6 +657,16 @@ impl IndexStore {
                 })
                 .collect();
             clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+        }
+        if !filters.langs.is_empty() {
+            let any = BooleanQuery::new(
+                filters
+                    .langs
+                    .iter()
+                    .map(|l| (Occur::Should, term_query(f.lang, l)))
+                    .collect(),
+            );
+            clauses.push((Occur::Must, Box::new(any)));
         }
         if filters.tagged_only {
             clauses.push((
@@ -986,7 +1006,15 @@ impl Highlighter {
             return Ok(Highlighter::default());
         };
         let mut generators = Vec::new();
-        for field in [store.fields.text, store.fields.text_exact] {
+        let mut fields = vec![store.fields.text, store.fields.text_exact];
+        // Language fields only when the query searches them (a generator re-reads the text).
+        user.query_terms(&mut |t, _| {
+            let f = t.field();
+            if store.fields.text_lang.iter().any(|(_, g)| *g == f) && !fields.contains(&f) {
+                fields.push(f);
+            }
+        });
+        for field in fields {
             let mut g = SnippetGenerator::create(searcher, user.as_ref(), field)
                 .map_err(|e| tantivy_err(&store.dir, e))?;
             // Passages are short: highlight over the whole text, not one fragment.

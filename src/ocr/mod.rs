@@ -25,6 +25,16 @@
 //!
 //! Without Tesseract (or without the language pack) nothing fails: the pages stay empty and
 //! the document carries a warning naming them and how to get them read.
+//!
+//! ## `--ocr-lang auto`
+//!
+//! The languages are chosen per page ([`auto_languages`]): Tesseract's script detection
+//! (`--psm 0`, when the `osd` pack is installed) or, without it, a first reading in English
+//! whose text and confidence decide. Thai, Lao, Khmer, Burmese and Han scripts pick `tha`,
+//! `lao`, `khm`, `mya`, `chi_sim`; on Latin script the language of the first reading picks
+//! `vie`, `ind`, `msa` or `fil`; each only when its pack is installed, always with `eng`. A
+//! page the first reading cannot place (low confidence, no script detection) is read again
+//! in each installed language of the region's scripts and the most confident reading kept.
 
 pub mod image;
 
@@ -37,6 +47,60 @@ use std::time::{Duration, Instant};
 /// Readings with a lower mean confidence are not kept: at that level Tesseract is reading
 /// a script or language it was not given (Thai or Chinese read as English), or noise.
 pub const MIN_CONFIDENCE: f32 = 30.0;
+
+/// The `--ocr-lang` value that chooses the languages per page.
+pub const AUTO: &str = "auto";
+
+/// The region's Tesseract languages `auto` can choose, by script or language: (detected
+/// script as Tesseract's OSD names it, or the language code of [`crate::classify::language`];
+/// Tesseract language).
+const AUTO_LANGS: &[(&str, &str)] = &[
+    ("Thai", "tha"),
+    ("th", "tha"),
+    ("Lao", "lao"),
+    ("lo", "lao"),
+    ("Khmer", "khm"),
+    ("km", "khm"),
+    ("Myanmar", "mya"),
+    ("my", "mya"),
+    ("Han", "chi_sim"),
+    ("zh", "chi_sim"),
+    ("vi", "vie"),
+    ("id", "ind"),
+    ("id", "msa"),
+    ("ms", "msa"),
+    ("tl", "fil"),
+];
+
+/// The Tesseract languages for a page whose script (OSD name) or language (code) is
+/// `detected`, among the `installed` packs: the region's language(s) for it, then `eng`.
+/// Just `eng` (or the first installed pack) when nothing matches.
+pub fn auto_languages(detected: &str, installed: &[String]) -> String {
+    let has = |l: &str| installed.iter().any(|x| x == l);
+    let mut out: Vec<&str> = AUTO_LANGS
+        .iter()
+        .filter(|(d, l)| *d == detected && has(l))
+        .map(|(_, l)| *l)
+        .collect();
+    if has("eng") {
+        out.push("eng");
+    }
+    if out.is_empty() {
+        if let Some(first) = installed.iter().find(|l| *l != "osd") {
+            return first.clone();
+        }
+        return "eng".to_owned();
+    }
+    out.join("+")
+}
+
+/// The script line of Tesseract's `--psm 0` output (`Script: Thai`).
+pub fn osd_script(osd: &str) -> Option<&str> {
+    osd.lines()
+        .find_map(|l| l.trim().strip_prefix("Script:"))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
 
 /// How to install Tesseract, for messages.
 pub const INSTALL_HINT: &str =
@@ -149,17 +213,11 @@ impl Ocr {
         }
         self.available()?;
         let started = Instant::now();
-        let result = self.tesseract(img, "3").map(|first| {
-            // A sideways or upside-down scan reads as noise: try again with orientation
-            // detection, keep the better reading.
-            if first.confidence >= 50.0 || !self.lang_available("osd") {
-                return first;
-            }
-            match self.tesseract(img, "1") {
-                Ok(second) if second.confidence > first.confidence + 5.0 => second,
-                _ => first,
-            }
-        });
+        let result = if self.lang == AUTO {
+            self.read_auto(img)
+        } else {
+            self.read_as(img, &self.lang)
+        };
         self.stats
             .millis
             .fetch_add(started.elapsed().as_millis() as u64, Ordering::Relaxed);
@@ -174,6 +232,65 @@ impl Ocr {
             }
         }
         result
+    }
+
+    /// `--ocr-lang auto`: script detection or a first reading picks the languages.
+    fn read_auto(&self, img: &image::PageImage) -> Result<OcrText, OcrError> {
+        let installed = list_langs().map_err(OcrError::Unavailable)?;
+        let script = if self.lang_available("osd") {
+            run(
+                "tesseract",
+                &["stdin", "stdout", "--psm", "0"],
+                &img.bytes,
+                self.timeout,
+            )
+            .ok()
+            .and_then(|o| osd_script(&String::from_utf8_lossy(&o)).map(str::to_owned))
+        } else {
+            None
+        };
+        if let Some(s) = script.filter(|s| s != "Latin") {
+            return self.read_as(img, &auto_languages(&s, &installed));
+        }
+        let first = self.read_as(img, &auto_languages("", &installed))?;
+        let lang = crate::classify::language(&first.text);
+        let chosen = auto_languages(lang, &installed);
+        let mut best = first;
+        if chosen.contains('+') {
+            if let Ok(second) = self.read_as(img, &chosen) {
+                if second.confidence > best.confidence {
+                    best = second;
+                }
+            }
+        } else if best.confidence < 60.0 {
+            // Nothing placed the page: try the scripts of the region that are installed.
+            for script in ["Thai", "Han", "Myanmar", "Khmer", "Lao"] {
+                let l = auto_languages(script, &installed);
+                if l.contains('+') {
+                    if let Ok(t) = self.read_as(img, &l) {
+                        if t.confidence > best.confidence {
+                            best = t;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(best)
+    }
+
+    /// Reads a page in the given Tesseract language(s).
+    fn read_as(&self, img: &image::PageImage, lang: &str) -> Result<OcrText, OcrError> {
+        self.tesseract(img, "3", lang).map(|first| {
+            // A sideways or upside-down scan reads as noise: try again with orientation
+            // detection, keep the better reading.
+            if first.confidence >= 50.0 || !self.lang_available("osd") {
+                return first;
+            }
+            match self.tesseract(img, "1", lang) {
+                Ok(second) if second.confidence > first.confidence + 5.0 => second,
+                _ => first,
+            }
+        })
     }
 
     fn count_confidence(&self, c: f32) {
@@ -214,9 +331,14 @@ impl Ocr {
     }
 
     /// Runs `tesseract stdin stdout -l LANG --dpi N --psm PSM tsv`.
-    fn tesseract(&self, img: &image::PageImage, psm: &str) -> Result<OcrText, OcrError> {
+    fn tesseract(
+        &self,
+        img: &image::PageImage,
+        psm: &str,
+        lang: &str,
+    ) -> Result<OcrText, OcrError> {
         let dpi = img.dpi.to_string();
-        let mut args = vec!["stdin", "stdout", "-l", &self.lang, "--psm", psm];
+        let mut args = vec!["stdin", "stdout", "-l", lang, "--psm", psm];
         // a picture file says its own resolution (or Tesseract estimates it)
         if img.dpi > 0 {
             args.extend(["--dpi", &dpi]);
@@ -381,6 +503,7 @@ fn probe(lang: &str) -> Result<String, String> {
     let langs = list_langs()?;
     let missing: Vec<&str> = lang
         .split('+')
+        .filter(|l| *l != AUTO || langs.iter().all(|x| x == "osd"))
         .filter(|l| !langs.iter().any(|x| x == l))
         .collect();
     if !missing.is_empty() {
@@ -439,6 +562,27 @@ pub fn garbled(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn auto_picks_the_installed_languages_of_the_script() {
+        let installed: Vec<String> = ["eng", "osd", "tha", "chi_sim", "ind", "vie"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(auto_languages("Thai", &installed), "tha+eng");
+        assert_eq!(auto_languages("Han", &installed), "chi_sim+eng");
+        assert_eq!(auto_languages("vi", &installed), "vie+eng");
+        assert_eq!(auto_languages("id", &installed), "ind+eng");
+        // Not installed, or not the region's: English alone.
+        assert_eq!(auto_languages("Khmer", &installed), "eng");
+        assert_eq!(auto_languages("en", &installed), "eng");
+        assert_eq!(auto_languages("th", &["tha".to_owned()]), "tha");
+        assert_eq!(auto_languages("zh", &["fra".to_owned()]), "fra");
+        let osd =
+            "Page number: 0\nOrientation in degrees: 0\nScript: Thai\nScript confidence: 4.2\n";
+        assert_eq!(osd_script(osd), Some("Thai"));
+        assert_eq!(osd_script("nothing"), None);
+    }
 
     #[test]
     fn merge_keeps_a_stamp_and_replaces_garbage() {

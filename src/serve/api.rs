@@ -163,6 +163,7 @@ fn selection(req: &Request, b: &dyn Backend) -> Res<Selection> {
         modalities: req.params_all("modality"),
         docs: req.params_all("doc"),
         years: req.params_all("year"),
+        langs: req.params_all("lang"),
         tagged: false,
     };
     let vocab = b.store().vocabulary(b.categories())?;

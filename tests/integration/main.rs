@@ -9,6 +9,7 @@ mod formats;
 mod fuzz_regressions;
 mod hostile;
 mod learned;
+mod languages;
 mod pdf;
 mod robustness;
 mod search;
