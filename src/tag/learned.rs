@@ -221,7 +221,14 @@ impl Model {
                     .gate
                     .push(rest.split_whitespace().map(String::from).collect()),
                 "only_untagged" => m.only_untagged = rest.trim() == "true",
-                "l2" => m.l2 = f64::from(num(n, rest.trim())?),
+                "l2" => {
+                    m.l2 = rest
+                        .trim()
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|v| v.is_finite())
+                        .ok_or_else(|| err(n, format!("not a number: {:?}", rest.trim())))?
+                }
                 "bias" | "f" => {
                     let (name, ws) = if key == "f" {
                         rest.split_once('\t')
