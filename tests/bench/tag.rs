@@ -1,13 +1,13 @@
 //! `redflag-bench-tag`: tagging throughput of the compiled codebook on one thread.
 //!
 //! ```text
-//! redflag-bench-tag TEXT_FILE [--min MB_PER_S] [--repeat N]
+//! redflag-bench-tag TEXT_FILE [--min MB_PER_S] [--repeat N] [--model FILE]
 //! ```
 //!
 //! Splits the file into passages at blank lines, compiles every embedded dictionary once, then
 //! times three passes over all passages on this thread: the automaton pass alone (the floor the
 //! rules add to), tagging by the rules alone, and full tagging as the CLI does it (automaton,
-//! rules, modality, entities, the built-in learned second opinion). Figures are MB per
+//! rules, modality, entities, the built-in learned second opinion, or `--model FILE`). Figures are MB per
 //! CPU-second of this thread (Linux `schedstat`), so a busy machine does not distort a
 //! per-core figure, with the wall-clock figure beside them. Exits with 1 when full tagging is
 //! below `--min` (default 200 MB/s); `--repeat N` tags everything N times (for a profiler).
@@ -42,8 +42,16 @@ fn main() -> ExitCode {
     let mut path = None;
     let mut min = 200.0f64;
     let mut repeat = 1usize;
+    let mut model_file: Option<String> = None;
     while let Some(a) = args.next() {
         match a.as_str() {
+            "--model" => match args.next() {
+                Some(v) => model_file = Some(v),
+                None => {
+                    eprintln!("redflag-bench-tag: --model needs a file");
+                    return ExitCode::from(2);
+                }
+            },
             "--min" => match args.next().and_then(|v| v.parse().ok()) {
                 Some(v) => min = v,
                 None => {
@@ -115,7 +123,7 @@ fn main() -> ExitCode {
         mb / wall
     );
     let mb = mb * repeat as f64;
-    let mut run = |tagger: &Tagger, what: &str| {
+    let run = |tagger: &Tagger, what: &str| {
         let mut tags = 0usize;
         let (wall, cpu) = timed(|| {
             for _ in 0..repeat {
@@ -134,7 +142,17 @@ fn main() -> ExitCode {
     };
     run(&tagger, "tagging, rules only");
     // The shipped configuration: the rules and the built-in learned second opinion.
-    match redflag::tag::learned::Model::embedded() {
+    let model = match &model_file {
+        None => redflag::tag::learned::Model::embedded(),
+        Some(f) => match std::fs::read_to_string(f) {
+            Ok(t) => redflag::tag::learned::Model::parse(&t),
+            Err(e) => {
+                eprintln!("redflag-bench-tag: {f}: {e}");
+                return ExitCode::from(2);
+            }
+        },
+    };
+    match model {
         Ok(m) => tagger.set_model(Some(m)),
         Err(e) => {
             eprintln!("redflag-bench-tag: built-in model: {e}");
