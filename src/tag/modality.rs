@@ -294,9 +294,18 @@ mod tests {
     fn english_attribution_binds_to_its_clause() {
         check(&[
             ("The border guard took bribes at the crossing.", Asserted),
-            ("Witnesses said the border guard took bribes at the crossing.", Alleged),
-            ("The border guard took bribes, the indictment says.", Alleged),
-            ("The clerk was charged with taking bribes from recruiters.", Alleged),
+            (
+                "Witnesses said the border guard took bribes at the crossing.",
+                Alleged,
+            ),
+            (
+                "The border guard took bribes, the indictment says.",
+                Alleged,
+            ),
+            (
+                "The clerk was charged with taking bribes from recruiters.",
+                Alleged,
+            ),
             ("The mayor was arrested for accepting bribes.", Alleged),
             ("Two wardens are under investigation for bribery.", Alleged),
             (
@@ -309,23 +318,53 @@ mod tests {
     #[test]
     fn english_outcomes_and_answers() {
         check(&[
-            ("The inspector pleaded guilty to taking bribes.", Established),
-            ("A jury convicted the sergeant of soliciting bribes.", Established),
-            ("He admitted he had accepted bribes from the brothel owner.", Established),
-            ("The minister denied that he had accepted any bribes.", Denied),
-            ("The ministry rejected allegations that staff took bribes.", Denied),
+            (
+                "The inspector pleaded guilty to taking bribes.",
+                Established,
+            ),
+            (
+                "A jury convicted the sergeant of soliciting bribes.",
+                Established,
+            ),
+            (
+                "He admitted he had accepted bribes from the brothel owner.",
+                Established,
+            ),
+            (
+                "The minister denied that he had accepted any bribes.",
+                Denied,
+            ),
+            (
+                "The ministry rejected allegations that staff took bribes.",
+                Denied,
+            ),
             ("The court acquitted the officer of taking bribes.", Negated),
-            ("Investigators found no evidence that the guard took bribes.", Negated),
+            (
+                "Investigators found no evidence that the guard took bribes.",
+                Negated,
+            ),
         ]);
     }
 
     #[test]
     fn english_possibility_and_law() {
         check(&[
-            ("Low pay may push some guards to accept bribes.", Hypothetical),
-            ("Officials could be tempted to take bribes at remote posts.", Hypothetical),
-            ("Bribery of a public official is punishable by ten years.", Hypothetical),
-            ("The convention requires states to criminalize bribery.", Hypothetical),
+            (
+                "Low pay may push some guards to accept bribes.",
+                Hypothetical,
+            ),
+            (
+                "Officials could be tempted to take bribes at remote posts.",
+                Hypothetical,
+            ),
+            (
+                "Bribery of a public official is punishable by ten years.",
+                Hypothetical,
+            ),
+            (
+                "The convention requires states to criminalize bribery.",
+                Hypothetical,
+            ),
         ]);
     }
 
@@ -349,13 +388,25 @@ mod tests {
         check(&[
             ("Kepala kantor itu diduga menerima suap dari calo.", Alleged),
             ("Menurut polisi, petugas menerima suap dari agen.", Alleged),
-            ("Petugas itu ditetapkan sebagai tersangka kasus suap.", Alleged),
-            ("Hakim memvonis terdakwa; ia divonis empat tahun karena suap.", Established),
-            ("Pejabat itu membantah menerima suap dari perusahaan.", Denied),
+            (
+                "Petugas itu ditetapkan sebagai tersangka kasus suap.",
+                Alleged,
+            ),
+            (
+                "Hakim memvonis terdakwa; ia divonis empat tahun karena suap.",
+                Established,
+            ),
+            (
+                "Pejabat itu membantah menerima suap dari perusahaan.",
+                Denied,
+            ),
             ("Tuduhan suap itu tidak terbukti di pengadilan.", Negated),
             ("Pegawai yang rawan suap perlu diawasi.", Hypothetical),
             ("Pegawai imigresen itu didakwa menerima rasuah.", Alleged),
-            ("Mahkamah mensabitkan pegawai itu atas kesalahan rasuah.", Established),
+            (
+                "Mahkamah mensabitkan pegawai itu atas kesalahan rasuah.",
+                Established,
+            ),
             ("Pegawai itu menafikan menerima rasuah.", Denied),
         ]);
     }
@@ -365,19 +416,37 @@ mod tests {
         check(&[
             ("Tumanggap umano ng suhol ang mga tauhan ng BI.", Alleged),
             ("Ayon sa senador, may lagay sa bawat pasahero.", Alleged),
-            ("Hinatulan ang opisyal dahil sa pagtanggap ng suhol.", Established),
-            ("Mariing itinanggi ng hepe na tumanggap siya ng suhol.", Denied),
-            ("Walang ebidensya na tumanggap ng suhol ang kawani.", Negated),
-            ("Maaaring humingi ng lagay ang ilang tiwaling kawani.", Hypothetical),
+            (
+                "Hinatulan ang opisyal dahil sa pagtanggap ng suhol.",
+                Established,
+            ),
+            (
+                "Mariing itinanggi ng hepe na tumanggap siya ng suhol.",
+                Denied,
+            ),
+            (
+                "Walang ebidensya na tumanggap ng suhol ang kawani.",
+                Negated,
+            ),
+            (
+                "Maaaring humingi ng lagay ang ilang tiwaling kawani.",
+                Hypothetical,
+            ),
         ]);
     }
 
     #[test]
     fn vietnamese() {
         check(&[
-            ("Cán bộ hải quan bị cáo buộc nhận hối lộ của đường dây.", Alleged),
+            (
+                "Cán bộ hải quan bị cáo buộc nhận hối lộ của đường dây.",
+                Alleged,
+            ),
             ("Theo cơ quan điều tra, cán bộ đã nhận hối lộ.", Alleged),
-            ("Tòa tuyên phạt cựu cán bộ 8 năm tù về tội nhận hối lộ.", Established),
+            (
+                "Tòa tuyên phạt cựu cán bộ 8 năm tù về tội nhận hối lộ.",
+                Established,
+            ),
             ("Ông ta phủ nhận việc nhận hối lộ.", Denied),
             ("Không có bằng chứng cho thấy cán bộ nhận hối lộ.", Negated),
             ("Cán bộ có thể nhận hối lộ để làm ngơ.", Hypothetical),
