@@ -147,6 +147,33 @@ pub struct Furniture {
     pub text: String,
 }
 
+/// Where a piece of page text came from when it is not the page's content stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnnotationKind {
+    /// The value of an interactive form field (AcroForm).
+    FormField,
+    /// A free-text annotation (a note typed onto the page).
+    FreeText,
+    /// A rubber-stamp annotation.
+    Stamp,
+}
+
+/// Text of a PDF page that was read from a form field or an annotation: `start..end` is
+/// its byte range in [`Page::text`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Annotation {
+    /// Form field, free text or stamp.
+    pub kind: AnnotationKind,
+    /// Byte offset in the page text.
+    pub start: u32,
+    /// End (exclusive) in the page text.
+    pub end: u32,
+    /// The field's full name (`applicant.name`), for form fields.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
 /// One page of a document (text formats have a single page).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Page {
@@ -170,6 +197,10 @@ pub struct Page {
     /// text layer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ocr_confidence: Option<f32>,
+    /// Parts of `text` read from form fields and annotations (PDF only), appended after the
+    /// page's own text, one paragraph each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub annotations: Vec<Annotation>,
 }
 
 /// A document after extraction: its identity, metadata and pages.

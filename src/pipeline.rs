@@ -515,10 +515,7 @@ fn apply_ocr(document: &mut Document, results: Vec<(usize, Result<ocr::OcrText, 
                     && t.confidence >= ocr::MIN_CONFIDENCE
                     && (page.needs_ocr || !ocr::garbled(&t.text)) =>
             {
-                page.text = t.text;
-                page.ocr_confidence = Some(t.confidence);
-                page.needs_ocr = false;
-                page.chars.clear();
+                ocr::merge(page, t);
             }
             Ok(_) => {}
             Err(e) if page.needs_ocr => failed.push((page.number, e)),

@@ -14,7 +14,6 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 pub(super) fn run(g: &Global, a: &ExportArgs) -> Result<ExitCode, Error> {
-    let filters = super::filters(&a.filters)?;
     let format = match a.format {
         ExportFormat::Jsonl => Format::Jsonl,
         ExportFormat::Csv => Format::Csv,
@@ -52,6 +51,7 @@ pub(super) fn run(g: &Global, a: &ExportArgs) -> Result<ExitCode, Error> {
     let masker = Masker::new(&names, a.mask_contacts).map_err(|e| Error::Usage(e.to_string()))?;
 
     let store = IndexStore::open(&g.index)?;
+    let filters = super::filters(g, &store, &a.filters, &a.query)?;
     let result = store.search(&a.query, &filters, SortOrder::Document, None)?;
     let hits = result.hits;
     let originals: Vec<Excerpt> = hits.iter().cloned().map(Excerpt::from).collect();

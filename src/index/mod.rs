@@ -15,7 +15,10 @@ pub mod sync;
 mod tokenize;
 
 pub use query::QueryError;
-pub use search::{Facets, Filters, Hit, SearchRequest, SearchResult, SortOrder};
+pub use search::{
+    EmptyResult, Facets, Filters, Hit, RawFilters, SearchRequest, SearchResult, SortOrder,
+    Vocabulary, KINDS, TOP_DOCUMENTS,
+};
 
 pub use crate::model::{DocMeta, TaggedPassage};
 
@@ -103,7 +106,11 @@ pub struct IndexStore {
     reader: IndexReader,
     fields: Fields,
     dir: PathBuf,
+    /// The catalogue of the last reader generation read (see `catalogue_shared`).
+    catalogue_cache: CatalogueCache,
 }
+
+type CatalogueCache = std::sync::Mutex<Option<(u64, std::sync::Arc<HashMap<String, FileRecord>>)>>;
 
 impl std::fmt::Debug for IndexStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -186,6 +193,7 @@ impl IndexStore {
             reader,
             fields,
             dir: dir.to_path_buf(),
+            catalogue_cache: Default::default(),
         })
     }
 

@@ -51,6 +51,22 @@ pub struct OcrText {
     pub confidence: f32,
 }
 
+/// Puts an OCR reading into its page. A page sent to OCR while it has a text layer of its
+/// own (a stamp on a scan, form fields) keeps that text, with its boxes, and gets the
+/// reading after it as a new paragraph; a garbled text layer is replaced.
+pub fn merge(page: &mut crate::model::Page, t: OcrText) {
+    if page.needs_ocr && !page.text.trim().is_empty() {
+        page.text.push_str("\n\n");
+        page.text.push_str(&t.text);
+    } else {
+        page.text = t.text;
+        page.chars.clear();
+        page.annotations.clear();
+    }
+    page.ocr_confidence = Some(t.confidence);
+    page.needs_ocr = false;
+}
+
 /// Why a page was not read.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum OcrError {
@@ -423,6 +439,29 @@ pub fn garbled(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn merge_keeps_a_stamp_and_replaces_garbage() {
+        let reading = || OcrText {
+            text: "Motion to suppress".into(),
+            confidence: 91.0,
+        };
+        let mut stamped = crate::model::Page {
+            text: "Filed: 10/31/2017".into(),
+            needs_ocr: true,
+            ..Default::default()
+        };
+        merge(&mut stamped, reading());
+        assert_eq!(stamped.text, "Filed: 10/31/2017\n\nMotion to suppress");
+        assert!(!stamped.needs_ocr);
+        assert_eq!(stamped.ocr_confidence, Some(91.0));
+        let mut garbled = crate::model::Page {
+            text: "(cid:3)(cid:4)".into(),
+            ..Default::default()
+        };
+        merge(&mut garbled, reading());
+        assert_eq!(garbled.text, "Motion to suppress");
+    }
 
     #[test]
     fn tsv_to_text_and_confidence() {

@@ -6,7 +6,8 @@
 #   tests/bench/extract.sh            # builds target/release/redflag if it is missing
 #   REDFLAG_BIN=path tests/bench/extract.sh
 #
-# Needs python3 and pdftotext (apt-get update && apt-get install -y poppler-utils).
+# Needs python3 and pdftotext (apt-get update && apt-get install -y poppler-utils); mutool
+# (apt-get install -y mupdf-tools) is compared too when it is installed.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 SHARED="$ROOT/../shared"
@@ -82,6 +83,8 @@ for tool in ("redflag", "pdftotext"):
 # ---------------------------------------------------------------- 2. corpus
 corpus = os.path.join(SHARED, "corpus", "dev")
 files = sorted(f for f in os.listdir(corpus) if f.endswith(".pdf"))
+import shutil
+MUTOOL = shutil.which("mutool")
 rows = []
 for f in files:
     src = os.path.join(corpus, f)
@@ -94,6 +97,12 @@ for f in files:
     r["rf_panic"] = "internal error" in err or "panicked" in err
     lines = [l for l in err.splitlines() if l.strip() and "warning:" not in l]
     r["rf_reason"] = lines[0] if lines else ("no text" if rc == 0 else f"exit {rc}")
+    m = re.search(r"extract: (\d+) pages \((\d+) need OCR\)", err)
+    r["rf_all_pages"], r["rf_ocr_pages"] = (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+    r["mu_ok"] = None
+    if MUTOOL:
+        rc3, _, out3, _, _ = run(["mutool", "draw", "-q", "-F", "txt", "-o", "-", src], 120)
+        r["mu_ok"] = rc3 == 0 and out3.strip() != b""
     rc2, dt2, _, err2, _ = run(["pdftotext", "-enc", "UTF-8", src, os.path.join(OUT, "pt.txt")], 120,
                                  keep_stderr=False)
     # Stream the output: a bomb can make pdftotext write gigabytes, and this process's size
@@ -115,15 +124,22 @@ for f in files:
     rows.append(r)
 
 print(f"\n== corpus dev ({len(files)} PDFs) ==")
-print(f"  files with text: redflag {sum(r['rf_ok'] for r in rows)}, pdftotext {sum(r['pt_ok'] for r in rows)}")
+mu = f", mutool {sum(bool(r['mu_ok']) for r in rows)}" if MUTOOL else " (mutool not installed)"
+print(f"  files with text: redflag {sum(r['rf_ok'] for r in rows)}, pdftotext {sum(r['pt_ok'] for r in rows)}{mu}")
+all_pages = sum(r["rf_all_pages"] for r in rows)
+ocr_pages = sum(r["rf_ocr_pages"] for r in rows)
+print(f"  pages sent to OCR by redflag: {ocr_pages} of {all_pages} ({100 * ocr_pages / max(all_pages, 1):.1f}%)")
 print(f"  redflag panics {sum(r['rf_panic'] for r in rows)}, hangs (>60 s) {sum(r['rf_hang'] for r in rows)}; "
       f"pdftotext hangs (>120 s) {sum(r['pt_hang'] for r in rows)}")
 print("  redflag without text (one-line reasons):")
 for r in rows:
     if not r["rf_ok"]:
-        print(f"    {r['file']}: {r['rf_reason'][:160]}  [pdftotext: {'text' if r['pt_ok'] else 'none'}]")
+        mu = "" if r["mu_ok"] is None else f", mutool: {'text' if r['mu_ok'] else 'none'}"
+        print(f"    {r['file']}: {r['rf_reason'][:160]}  [pdftotext: {'text' if r['pt_ok'] else 'none'}{mu}]")
 only_pt = [r["file"] for r in rows if r["pt_ok"] and not r["rf_ok"]]
 print(f"  text from pdftotext only: {only_pt}")
+if MUTOOL:
+    print(f"  text from mutool only: {[r['file'] for r in rows if r['mu_ok'] and not r['rf_ok']]}")
 both = [r for r in rows if r["rf_ok"] and r["pt_ok"]]
 pages = sum(r["rf_pages"] for r in both)
 t_rf = sum(r["rf_time"] for r in both)

@@ -47,6 +47,7 @@ impl TestDir {
             .current_dir(self.dir.path())
             .env_remove("REDFLAG_INDEX")
             .env_remove("REDFLAG_DICTIONARIES")
+            .env_remove("REDFLAG_MODEL")
             .output()
             .expect("run redflag");
         Run(out)

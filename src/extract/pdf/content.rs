@@ -80,6 +80,8 @@ pub struct PageContent {
     pub glyphs: Vec<Glyph>,
     /// Images drawn (XObjects and inline).
     pub images: usize,
+    /// Area of the largest image drawn, in square points of default user space.
+    pub image_area: f32,
     /// Glyphs whose code had no Unicode mapping.
     pub unmapped: usize,
     /// Problems met (one line each, without the page number).
@@ -145,10 +147,17 @@ pub struct Interpreter<'a, 'c> {
     tm: Matrix,
     tlm: Matrix,
     form_stack: Vec<ObjectId>,
+    forms_run: usize,
     codes: Vec<Code>,
 }
 
 const MAX_OPERANDS: usize = 4096;
+/// Most glyphs kept from one page: a dense page holds under 10,000; more is a form
+/// fan-out or a generator gone wrong, whose repeated text would swamp the index.
+pub const MAX_GLYPHS_PER_PAGE: usize = 50_000;
+/// Most form XObjects run on one page (nested ones included): real pages draw at most a
+/// few thousand (map symbols, stamps); a fan-out (forms drawing forms) grows exponentially.
+pub const MAX_FORMS_PER_PAGE: usize = 20_000;
 const MAX_GSTACK: usize = 256;
 const MAX_ARRAY_DEPTH: usize = 16;
 
@@ -177,6 +186,7 @@ impl<'a, 'c> Interpreter<'a, 'c> {
             tm: Matrix::ID,
             tlm: Matrix::ID,
             form_stack: Vec::new(),
+            forms_run: 0,
             codes: Vec::new(),
         }
     }
@@ -223,7 +233,7 @@ impl<'a, 'c> Interpreter<'a, 'c> {
                     }
                     if op == b"BI" {
                         lx.skip_inline_image();
-                        self.out.images += 1;
+                        self.image_drawn();
                     } else {
                         self.op(op, &operands, res, depth);
                     }
@@ -433,6 +443,15 @@ impl<'a, 'c> Interpreter<'a, 'c> {
                 return;
             }
         }
+        if n >= MAX_GLYPHS_PER_PAGE {
+            if !self.out.truncated {
+                self.out.truncated = true;
+                self.out.warnings.push(format!(
+                    "limit: more than {MAX_GLYPHS_PER_PAGE} glyphs, rest of page skipped"
+                ));
+            }
+            return;
+        }
         self.out.glyphs.push(Glyph {
             text: c.text.clone(),
             x,
@@ -441,6 +460,16 @@ impl<'a, 'c> Interpreter<'a, 'c> {
             up,
             suspect: font.fallback,
         });
+    }
+
+    /// An image fills the unit square of the current transformation.
+    fn image_drawn(&mut self) {
+        self.out.images += 1;
+        let m = self.gs.ctm.0;
+        let area = (m[0] * m[3] - m[1] * m[2]).abs();
+        if area.is_finite() && area > self.out.image_area {
+            self.out.image_area = area;
+        }
     }
 
     fn do_xobject(&mut self, res: Option<&'a Dictionary>, name: &[u8], depth: usize) {
@@ -458,7 +487,7 @@ impl<'a, 'c> Interpreter<'a, 'c> {
             return;
         };
         match self.objs.name(&stream.dict, b"Subtype") {
-            Some(b"Image") => self.out.images += 1,
+            Some(b"Image") => self.image_drawn(),
             Some(b"Form") => {
                 if depth + 1 > self.limits.max_depth {
                     self.out.warnings.push(format!(
@@ -471,6 +500,14 @@ impl<'a, 'c> Interpreter<'a, 'c> {
                     if self.form_stack.contains(&id) {
                         return;
                     }
+                }
+                self.forms_run += 1;
+                if self.forms_run > MAX_FORMS_PER_PAGE {
+                    self.out.truncated = true;
+                    self.out.warnings.push(format!(
+                        "limit: more than {MAX_FORMS_PER_PAGE} form XObjects drawn, rest of page skipped"
+                    ));
+                    return;
                 }
                 let data = match id.and_then(|id| self.caches.forms.get(&id).cloned()) {
                     Some(d) => d,

@@ -5,11 +5,15 @@
 //! streams within size caps ([`objects`]), interprets them into positioned glyphs
 //! ([`content`], with [`font`] for encodings and widths), lays the glyphs out into lines in
 //! reading order ([`layout`]) and, once every page is known, moves running headers, footers,
-//! page numbers and pleading line numbers out of the body ([`furniture`]).
+//! page numbers and pleading line numbers out of the body ([`furniture`]). Form field values
+//! and free-text and stamp annotations ([`annots`]) follow the page's text, one paragraph
+//! each, marked in [`Page::annotations`]. A page that is a scan under a small text layer (a
+//! filing stamp) is marked `needs_ocr` with its text kept.
 //!
 //! A problem on one page (a bad stream, a limit) costs that page, not the document: it is
 //! reported in [`Extracted::warnings`] with the page number.
 
+pub mod annots;
 pub mod content;
 pub mod font;
 pub mod furniture;
@@ -17,7 +21,7 @@ pub mod layout;
 pub mod objects;
 
 use super::{ExtractError, Extracted, Limits};
-use crate::model::{CharBox, DocKind, Furniture, FurnitureKind, Page};
+use crate::model::{Annotation, CharBox, DocKind, Furniture, FurnitureKind, Page};
 use content::{Caches, Interpreter, PageLimits};
 use lopdf::{Dictionary, Document, LoadOptions, Object, ObjectId};
 use objects::{as_dict, as_num, Objects};
@@ -57,6 +61,8 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError>
     let mut layouts = Vec::new();
     let mut infos = Vec::new();
     let mut warned_fonts = 0;
+    let mut cut_pages: Vec<u32> = Vec::new();
+    let mut out_of_time = false;
     for (i, &pid) in page_ids.iter().take(limits.max_pages).enumerate() {
         let number = i as u32 + 1;
         if Instant::now() > deadline {
@@ -65,6 +71,7 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError>
                 limits.time_budget,
                 page_ids.len().min(limits.max_pages)
             ));
+            out_of_time = true;
             break;
         }
         let page_limits = PageLimits {
@@ -72,7 +79,7 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError>
             max_depth: limits.max_depth,
             deadline,
         };
-        let (pc, page_box, media) = read_page(
+        let (pc, page_box, media, notes) = read_page(
             &objs,
             pid,
             &mut caches,
@@ -89,12 +96,37 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError>
         for w in &pc.warnings {
             out.warnings.push(format!("page {number}: {w}"));
         }
+        if pc.truncated {
+            cut_pages.push(number);
+        }
         let lay = layout::layout(&pc.glyphs, page_box, media);
         let suspect = pc.unmapped > 0 || pc.glyphs.iter().any(|g| g.suspect);
         let visible = pc.glyphs.iter().any(|g| !g.text.trim().is_empty());
-        let needs_ocr = !visible && (pc.images > 0 || pc.unmapped > 0);
-        infos.push((suspect, needs_ocr));
+        let needs_ocr =
+            (!visible && (pc.images > 0 || pc.unmapped > 0)) || stamped_scan(&pc, page_box);
+        infos.push((suspect, needs_ocr, notes));
         layouts.push(lay);
+    }
+    if out_of_time || !cut_pages.is_empty() {
+        let mut what = Vec::new();
+        if !cut_pages.is_empty() {
+            let list: Vec<String> = cut_pages.iter().take(10).map(u32::to_string).collect();
+            let more = if cut_pages.len() > 10 { ", ..." } else { "" };
+            what.push(format!(
+                "page(s) {}{more} stopped at a limit",
+                list.join(", ")
+            ));
+        }
+        if out_of_time {
+            what.push(format!(
+                "the time budget of {:?} ran out",
+                limits.time_budget
+            ));
+        }
+        out.warnings.push(format!(
+            "limit: the document was cut short ({}); its text is incomplete",
+            what.join("; ")
+        ));
     }
     let mut kinds = furniture::classify(&layouts);
     // A document whose only text repeats on every page (stamps on a scan) keeps it as body.
@@ -106,7 +138,7 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError>
             }
         }
     }
-    for (i, (lay, (suspect, needs_ocr))) in layouts.into_iter().zip(infos).enumerate() {
+    for (i, (lay, (suspect, needs_ocr, notes))) in layouts.into_iter().zip(infos).enumerate() {
         let mut page = Page {
             number: i as u32 + 1,
             needs_ocr,
@@ -134,9 +166,52 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError>
                     rect,
                 }));
         }
+        // Form field values and annotations: one paragraph each after the page's text,
+        // every character boxed by the annotation's rectangle.
+        for note in notes {
+            if !page.text.is_empty() {
+                page.text.push_str("\n\n");
+            }
+            let start = page.text.len() as u32;
+            for (o, c) in note.text.char_indices() {
+                if c == '\n' {
+                    continue;
+                }
+                let s = start + o as u32;
+                page.chars.push(CharBox {
+                    start: s,
+                    end: s + c.len_utf8() as u32,
+                    rect: note.rect,
+                });
+            }
+            page.text.push_str(&note.text);
+            page.annotations.push(Annotation {
+                kind: note.kind,
+                start,
+                end: page.text.len() as u32,
+                name: note.name,
+            });
+        }
         out.pages.push(page);
     }
     Ok(out)
+}
+
+/// A scan with a stamp: an image covers most of the page while the text layer covers a
+/// small part of it (an e-filing header line on a scanned filing). The page goes to OCR;
+/// the stamp's text is kept.
+fn stamped_scan(pc: &content::PageContent, page_box: [f32; 4]) -> bool {
+    let page_area = (page_box[2] - page_box[0]) * (page_box[3] - page_box[1]);
+    if page_area <= 0.0 || pc.image_area < 0.5 * page_area {
+        return false;
+    }
+    let mut text_area = 0.0f32;
+    let mut chars = 0usize;
+    for g in pc.glyphs.iter().filter(|g| !g.text.trim().is_empty()) {
+        text_area += (g.adv.0 * g.up.1 - g.adv.1 * g.up.0).abs();
+        chars += g.text.chars().count();
+    }
+    chars < 400 && text_area < 0.05 * page_area
 }
 
 fn load(bytes: &[u8], limits: &Limits) -> Result<Document, ExtractError> {
@@ -257,11 +332,16 @@ fn read_page(
     limits: &PageLimits,
     number: u32,
     warnings: &mut Vec<String>,
-) -> (content::PageContent, [f32; 4], [f32; 4]) {
+) -> (
+    content::PageContent,
+    [f32; 4],
+    [f32; 4],
+    Vec<annots::AnnotText>,
+) {
     let Some(page) = as_dict(objs.get_id(pid)) else {
         warnings.push(format!("page {number}: page object missing"));
         let letter = [0.0, 0.0, 612.0, 792.0];
-        return (content::PageContent::default(), letter, letter);
+        return (content::PageContent::default(), letter, letter, Vec::new());
     };
     let media = rect(objs, inherited(objs, page, b"MediaBox")).unwrap_or([0.0, 0.0, 612.0, 792.0]);
     let page_box = rect(objs, inherited(objs, page, b"CropBox")).unwrap_or(media);
@@ -284,7 +364,8 @@ fn read_page(
     }
     let interp = Interpreter::new(objs, caches, limits);
     let pc = interp.run_page(&data, resources);
-    (pc, page_box, media)
+    let notes = annots::read(objs, page, caches, limits);
+    (pc, page_box, media, notes)
 }
 
 #[cfg(test)]

@@ -5,9 +5,13 @@
 //! first, then `Encoding` (`Differences` glyph names over a base encoding, or the font
 //! program's built-in encoding). Type0 fonts split codes by the encoding CMap's codespace
 //! (Identity-H/V, UCS-2/UTF-16 CMaps, embedded CMaps) and map them through `ToUnicode`.
-//! Widths come from `Widths`, `W`/`DW`, or standard-14 metrics. A font without any usable
-//! mapping falls back to a best guess and is flagged, so only its text is suspect.
+//! Without `ToUnicode`, the embedded program speaks ([`truetype`]: TrueType `cmap`/`post`,
+//! CFF encodings and charsets) and CID fonts of a registered Adobe collection map through
+//! Adobe's tables ([`cid`]). Widths come from `Widths`, `W`/`DW`, or standard-14 metrics. A
+//! font without any usable mapping falls back to a best guess and is flagged, so only its
+//! text is suspect.
 
+pub mod cid;
 pub mod cmap;
 pub mod data;
 pub mod names;
@@ -47,6 +51,8 @@ enum Kind {
         ucs2: bool,
         /// CID to Unicode recovered from an embedded TrueType `cmap` (no `ToUnicode`).
         from_font: HashMap<u32, char>,
+        /// The registered character collection the CIDs belong to (no `ToUnicode`).
+        collection: Option<cid::Collection>,
     },
 }
 
@@ -196,8 +202,21 @@ impl Font {
         } else if (named_unknown > 0 && mapped_by_encoding == 0)
             || (symbolic && no_encoding && builtin.is_none() && !lname.contains("symbol"))
         {
-            // No usable mapping: guess the codes are WinAnsi.
-            fallback = true;
+            // No usable mapping: ask the embedded TrueType/OpenType program (its symbolic
+            // or Macintosh `cmap` and `post` names), else guess the codes are WinAnsi.
+            let mut diff_names: Vec<Option<Vec<u8>>> = vec![None; 256];
+            for (code, n) in &diffs {
+                diff_names[*code] = Some(n.clone());
+            }
+            let from_program = descriptor
+                .map(|d| program_codes(objs, d, &diff_names))
+                .unwrap_or_default();
+            for (code, t) in &from_program {
+                map[*code as usize] = Some(t.clone());
+            }
+            fallback = from_program.is_empty();
+        }
+        if fallback {
             for (code, slot) in map.iter_mut().enumerate() {
                 if slot.is_none() {
                     let u = data::WIN_ANSI[code];
@@ -319,12 +338,24 @@ impl Font {
             }
         }
         let mut from_font = HashMap::new();
+        let mut collection = None;
         if to_unicode.is_none() && !ucs2 {
             if let Some(d) = desc {
+                collection = objs.dict(d, b"CIDSystemInfo").and_then(|info| {
+                    let text = |k: &[u8]| match objs.get(info, k) {
+                        Object::String(s, _) => Some(s.as_slice()),
+                        Object::Name(n) => Some(n.as_slice()),
+                        _ => None,
+                    };
+                    cid::Collection::from_names(text(b"Registry")?, text(b"Ordering")?)
+                });
+                // The embedded program first (a producer may name an ordering yet number
+                // glyphs its own way), then the collection's table for the CIDs it lacks.
                 from_font = cid_unicode_from_font(objs, d);
             }
         }
-        let fallback = to_unicode.is_none() && !ucs2 && from_font.is_empty();
+        let fallback =
+            to_unicode.is_none() && !ucs2 && from_font.is_empty() && collection.is_none();
         Font {
             kind: Kind::Composite {
                 encoding: Box::new(encoding),
@@ -333,6 +364,7 @@ impl Font {
                 default_width,
                 ucs2,
                 from_font,
+                collection,
             },
             vertical,
             vscale: 1.0,
@@ -368,6 +400,7 @@ impl Font {
                 default_width,
                 ucs2,
                 from_font,
+                collection,
             } => {
                 let mut rest = bytes;
                 while !rest.is_empty() {
@@ -394,6 +427,9 @@ impl Font {
                     if text.is_none() {
                         text = from_font.get(&cid).map(|c| c.to_string());
                     }
+                    if text.is_none() {
+                        text = collection.and_then(|c| c.lookup(cid));
+                    }
                     let text = text.filter(|s| !s.is_empty() && !s.contains('\u{0}'));
                     out.push(Code {
                         code,
@@ -417,6 +453,18 @@ fn cid_unicode_from_font(objs: &Objects, desc: &Dictionary) -> HashMap<u32, char
     };
     let ff = objs.get(fd, b"FontFile2");
     if !matches!(ff, Object::Stream(_)) {
+        // A CFF program: glyph names (name-keyed) or, for OpenType, its `cmap`.
+        let ff3 = objs.get(fd, b"FontFile3");
+        if let Object::Stream(s) = ff3 {
+            let prog = objs.decode(ff3);
+            if objs.name(&s.dict, b"Subtype") == Some(b"OpenType") {
+                return truetype::glyph_to_unicode(&prog.data)
+                    .into_iter()
+                    .map(|(g, c)| (g as u32, c))
+                    .collect();
+            }
+            return truetype::cff_glyph_unicode(&prog.data);
+        }
         return out;
     }
     let prog = objs.decode(ff);
@@ -441,6 +489,25 @@ fn cid_unicode_from_font(objs: &Objects, desc: &Dictionary) -> HashMap<u32, char
         }
     }
     out
+}
+
+/// Unicode per code of a simple font from its embedded TrueType or OpenType program.
+fn program_codes(
+    objs: &Objects,
+    desc: &Dictionary,
+    diff_names: &[Option<Vec<u8>>],
+) -> HashMap<u8, String> {
+    for key in [&b"FontFile2"[..], b"FontFile3"] {
+        let ff = objs.get(desc, key);
+        if let Object::Stream(s) = ff {
+            if key == b"FontFile3" && objs.name(&s.dict, b"Subtype") != Some(b"OpenType") {
+                continue;
+            }
+            let prog = objs.decode(ff);
+            return truetype::simple_truetype(&prog.data, diff_names);
+        }
+    }
+    HashMap::new()
 }
 
 fn named_encoding(n: &[u8]) -> Option<&'static [u16; 256]> {
@@ -483,6 +550,14 @@ fn approximate_cmap(name: &[u8]) -> CMap {
 
 /// The built-in encoding of an embedded Type1 font program (`dup <code> /<name> put`).
 fn builtin_encoding(objs: &Objects, desc: &Dictionary) -> Option<Vec<(usize, Vec<u8>)>> {
+    let ff3 = objs.get(desc, b"FontFile3");
+    if let Object::Stream(s) = ff3 {
+        if objs.name(&s.dict, b"Subtype") == Some(b"Type1C") {
+            let d = objs.decode(ff3);
+            let enc = truetype::cff_encoding(&d.data);
+            return (!enc.is_empty()).then_some(enc);
+        }
+    }
     let ff = objs.get(desc, b"FontFile");
     let Object::Stream(s) = ff else {
         return None;

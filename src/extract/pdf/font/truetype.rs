@@ -1,144 +1,145 @@
-//! Just enough of TrueType to recover Unicode for CID fonts without `ToUnicode`: the
-//! `cmap` table (formats 4, 6 and 12 of the Unicode subtables) read in reverse, glyph id
-//! to character. Every read is bounds-checked; a broken font yields an empty map.
+//! Embedded font programs as a source of Unicode when a font has no `ToUnicode`, read with
+//! `ttf-parser`: TrueType/OpenType `cmap` subtables (Unicode (3,1)/(3,10)/(0,*) read in
+//! reverse, glyph id to character; symbolic (3,0) and Macintosh (1,0) from code to glyph)
+//! and `post` glyph names; bare CFF (`FontFile3`/`Type1C`) built-in encodings and charsets.
+//! Glyph names go through the Adobe Glyph List. A broken program yields an empty map.
 
+use super::names;
 use std::collections::HashMap;
-
-fn u16_at(d: &[u8], o: usize) -> Option<u16> {
-    Some(u16::from_be_bytes([*d.get(o)?, *d.get(o + 1)?]))
-}
-
-fn u32_at(d: &[u8], o: usize) -> Option<u32> {
-    Some(u32::from_be_bytes([
-        *d.get(o)?,
-        *d.get(o + 1)?,
-        *d.get(o + 2)?,
-        *d.get(o + 3)?,
-    ]))
-}
+use ttf_parser::{cff, cmap, post, GlyphId, PlatformId, RawFace, Tag};
 
 /// Most glyph ids mapped.
 const MAX_GLYPHS: usize = 70_000;
 
+fn raw_table<'a>(font: &'a [u8], tag: &[u8; 4]) -> Option<&'a [u8]> {
+    RawFace::parse(font, 0).ok()?.table(Tag::from_bytes(tag))
+}
+
+fn subtables(font: &[u8]) -> Vec<cmap::Subtable<'_>> {
+    raw_table(font, b"cmap")
+        .and_then(cmap::Table::parse)
+        .map(|t| t.subtables.into_iter().take(64).collect())
+        .unwrap_or_default()
+}
+
 /// Glyph id to Unicode character from the font's Unicode `cmap` subtable.
 pub fn glyph_to_unicode(font: &[u8]) -> HashMap<u16, char> {
     let mut map = HashMap::new();
-    let Some(cmap) = table(font, b"cmap") else {
-        return map;
-    };
-    let n = u16_at(cmap, 2).unwrap_or(0) as usize;
+    let subs = subtables(font);
     // Prefer the full-repertoire subtable, then BMP Unicode.
-    let mut best: Option<(u8, usize)> = None;
-    for i in 0..n.min(64) {
-        let rec = 4 + 8 * i;
-        let (Some(pid), Some(eid), Some(off)) = (
-            u16_at(cmap, rec),
-            u16_at(cmap, rec + 2),
-            u32_at(cmap, rec + 4),
-        ) else {
-            break;
-        };
-        let rank = match (pid, eid) {
-            (3, 10) | (0, 4) | (0, 6) => 3,
-            (3, 1) | (0, _) => 2,
-            _ => continue,
-        };
-        if best.is_none_or(|(r, _)| rank > r) {
-            best = Some((rank, off as usize));
-        }
-    }
-    let Some((_, off)) = best else {
+    let rank = |s: &cmap::Subtable| match (s.platform_id, s.encoding_id) {
+        (PlatformId::Windows, 10) | (PlatformId::Unicode, 4) | (PlatformId::Unicode, 6) => 3,
+        (PlatformId::Windows, 1) | (PlatformId::Unicode, _) => 2,
+        _ => 0,
+    };
+    let Some(best) = subs.iter().filter(|s| rank(s) > 0).max_by_key(|s| rank(s)) else {
         return map;
     };
-    let Some(sub) = cmap.get(off..) else {
-        return map;
-    };
-    match u16_at(sub, 0) {
-        Some(4) => format4(sub, &mut map),
-        Some(6) => {
-            let first = u16_at(sub, 6).unwrap_or(0) as u32;
-            let count = u16_at(sub, 8).unwrap_or(0) as usize;
-            for k in 0..count {
-                if let (Some(g), Some(c)) =
-                    (u16_at(sub, 10 + 2 * k), char::from_u32(first + k as u32))
-                {
-                    map.entry(g).or_insert(c);
-                }
+    let mut cps = Vec::new();
+    best.codepoints(|c| {
+        if cps.len() < MAX_GLYPHS {
+            cps.push(c)
+        }
+    });
+    for c in cps {
+        if let (Some(g), Some(ch)) = (best.glyph_index(c), char::from_u32(c)) {
+            if g.0 != 0 {
+                map.entry(g.0).or_insert(ch);
             }
         }
-        Some(12) => {
-            let groups = u32_at(sub, 12).unwrap_or(0) as usize;
-            for k in 0..groups.min(MAX_GLYPHS) {
-                let o = 16 + 12 * k;
-                let (Some(start), Some(end), Some(gid)) =
-                    (u32_at(sub, o), u32_at(sub, o + 4), u32_at(sub, o + 8))
-                else {
-                    break;
-                };
-                for c in start..=end.min(start.saturating_add(MAX_GLYPHS as u32)) {
-                    let g = gid.saturating_add(c - start);
-                    if let (Ok(g), Some(ch)) = (u16::try_from(g), char::from_u32(c)) {
-                        map.entry(g).or_insert(ch);
-                    }
-                    if map.len() >= MAX_GLYPHS {
-                        return map;
-                    }
-                }
-            }
-        }
-        _ => {}
     }
     map
 }
 
-fn format4(sub: &[u8], map: &mut HashMap<u16, char>) {
-    let segs = (u16_at(sub, 6).unwrap_or(0) / 2) as usize;
-    let ends = 14;
-    let starts = ends + 2 * segs + 2;
-    let deltas = starts + 2 * segs;
-    let ranges = deltas + 2 * segs;
-    for s in 0..segs {
-        let (Some(end), Some(start), Some(delta), Some(ro)) = (
-            u16_at(sub, ends + 2 * s),
-            u16_at(sub, starts + 2 * s),
-            u16_at(sub, deltas + 2 * s),
-            u16_at(sub, ranges + 2 * s),
-        ) else {
-            return;
-        };
-        if start > end || start == 0xFFFF {
-            continue;
+/// Unicode per single-byte code of a simple TrueType (or OpenType) font without a usable
+/// encoding: code to glyph through the symbolic (3,0) subtable (codes at 0xF000+c or c) or
+/// the Macintosh (1,0) subtable, or through a `Differences` glyph name looked up in `post`;
+/// glyph to text through the Unicode subtable read in reverse, else the `post` glyph name.
+pub fn simple_truetype(font: &[u8], diff_names: &[Option<Vec<u8>>]) -> HashMap<u8, String> {
+    let mut out = HashMap::new();
+    let subs = subtables(font);
+    let post = raw_table(font, b"post").and_then(post::Table::parse);
+    let cff_table = raw_table(font, b"CFF ").and_then(cff::Table::parse);
+    let by_gid = glyph_to_unicode(font);
+    let symbolic = subs
+        .iter()
+        .find(|s| s.platform_id == PlatformId::Windows && s.encoding_id == 0);
+    let mac = subs
+        .iter()
+        .find(|s| s.platform_id == PlatformId::Macintosh && s.encoding_id == 0);
+    for code in 0..=255u8 {
+        let by_name = diff_names
+            .get(code as usize)
+            .and_then(|n| n.as_deref())
+            .and_then(|n| std::str::from_utf8(n).ok())
+            .and_then(|n| {
+                post.as_ref()
+                    .and_then(|p| p.glyph_index_by_name(n))
+                    .or_else(|| cff_table.as_ref().and_then(|t| t.glyph_index_by_name(n)))
+            });
+        let gid = by_name
+            .or_else(|| {
+                symbolic.and_then(|s| {
+                    s.glyph_index(0xF000 + code as u32)
+                        .or_else(|| s.glyph_index(code as u32))
+                })
+            })
+            .or_else(|| mac.and_then(|s| s.glyph_index(code as u32)))
+            .filter(|g| g.0 != 0);
+        let Some(gid) = gid else { continue };
+        let text = by_gid.get(&gid.0).map(|c| c.to_string()).or_else(|| {
+            post.as_ref()
+                .and_then(|p| p.glyph_name(gid))
+                .or_else(|| cff_table.as_ref().and_then(|t| t.glyph_name(gid)))
+                .and_then(|n| names::glyph_to_unicode(n.as_bytes()))
+        });
+        if let Some(t) = text.filter(|t| printable(t)) {
+            out.insert(code, t);
         }
-        for c in start..=end {
-            let g = if ro == 0 {
-                c.wrapping_add(delta)
-            } else {
-                let at = ranges + 2 * s + ro as usize + 2 * (c - start) as usize;
-                match u16_at(sub, at) {
-                    Some(0) | None => continue,
-                    Some(g) => g.wrapping_add(delta),
-                }
-            };
-            if g != 0 {
-                if let Some(ch) = char::from_u32(c as u32) {
-                    map.entry(g).or_insert(ch);
-                }
+    }
+    out
+}
+
+/// The built-in encoding of a bare CFF program (`FontFile3` of subtype `Type1C`): code to
+/// glyph name through its encoding and charset.
+pub fn cff_encoding(font: &[u8]) -> Vec<(usize, Vec<u8>)> {
+    let Some(t) = cff::Table::parse(font) else {
+        return Vec::new();
+    };
+    (0..=255u8)
+        .filter_map(|code| {
+            let g = t.glyph_index(code).filter(|g| g.0 != 0)?;
+            let n = t.glyph_name(g)?;
+            Some((code as usize, n.as_bytes().to_vec()))
+        })
+        .collect()
+}
+
+/// Glyph id (= CID for a CID font over a name-keyed CFF, or the CID itself for a CID-keyed
+/// one) to Unicode, from a bare CFF program's glyph names; empty for CID-keyed programs.
+pub fn cff_glyph_unicode(font: &[u8]) -> HashMap<u32, char> {
+    let mut out = HashMap::new();
+    let Some(t) = cff::Table::parse(font) else {
+        return out;
+    };
+    for g in 1..t.number_of_glyphs().min(MAX_GLYPHS as u16) {
+        let Some(n) = t.glyph_name(GlyphId(g)) else {
+            return out;
+        };
+        if let Some(s) = names::glyph_to_unicode(n.as_bytes()) {
+            let mut cs = s.chars();
+            if let (Some(c), None) = (cs.next(), cs.next()) {
+                out.insert(g as u32, c);
             }
         }
     }
+    out
 }
 
-fn table<'a>(font: &'a [u8], tag: &[u8; 4]) -> Option<&'a [u8]> {
-    let n = u16_at(font, 4)? as usize;
-    for i in 0..n.min(256) {
-        let rec = 12 + 16 * i;
-        if font.get(rec..rec + 4)? == tag {
-            let off = u32_at(font, rec + 8)? as usize;
-            let len = u32_at(font, rec + 12)? as usize;
-            return font.get(off..off.checked_add(len)?.min(font.len()));
-        }
-    }
-    None
+fn printable(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c != '\u{FFFD}' && (c >= ' ' || c == '\t'))
 }
 
 #[cfg(test)]
