@@ -45,10 +45,9 @@ pub(super) fn run(g: &Global, a: &EvalArgs) -> Result<ExitCode, Error> {
         std::fs::write(p, body).map_err(|e| Error::io(p, &e))?;
     }
     let report = eval::evaluate(&gold, &predictions);
-    let by = a
-        .by
-        .as_ref()
-        .map(|f| (f.clone(), eval::evaluate_by(&gold, &predictions, f)));
+    let by =
+        a.by.as_ref()
+            .map(|f| (f.clone(), eval::evaluate_by(&gold, &predictions, f)));
     let out = if a.json {
         let mut v = serde_json::to_value(&report).unwrap_or_default();
         if let Some(part) = a.split {

@@ -461,8 +461,10 @@ const VI_MAX_SYLLABLE: usize = 7;
 /// A letter that among the codebook's languages only Vietnamese writes: ă, đ, ơ, ư, ĩ, ũ
 /// and the Latin Extended Additional block (ạ, ả, ế, ộ, ự, ...).
 fn vietnamese_letter(c: char) -> bool {
-    matches!(c, 'ă' | 'Ă' | 'đ' | 'Đ' | 'ơ' | 'Ơ' | 'ư' | 'Ư' | 'ĩ' | 'Ĩ' | 'ũ' | 'Ũ')
-        || ('\u{1EA0}'..='\u{1EF9}').contains(&c)
+    matches!(
+        c,
+        'ă' | 'Ă' | 'đ' | 'Đ' | 'ơ' | 'Ơ' | 'ư' | 'Ư' | 'ĩ' | 'Ĩ' | 'ũ' | 'Ũ'
+    ) || ('\u{1EA0}'..='\u{1EF9}').contains(&c)
 }
 
 /// Why a Vietnamese term is refused, if it is: a Vietnamese syllable is not a word ("độc
@@ -1069,7 +1071,11 @@ mod tests {
         let errors = check(&[src("x.toml", t)]);
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert_eq!(errors[0].line, 8);
-        assert!(errors[0].message.contains("\"giả\""), "{}", errors[0].message);
+        assert!(
+            errors[0].message.contains("\"giả\""),
+            "{}",
+            errors[0].message
+        );
         let near = "id = \"c\"\nversion = \"1\"\nkind = \"category\"\ndescription = \"d\"\n\n[[rule]]\nid = \"r\"\nnear = [\"tiền\", \"cán bộ|officer\"]\n";
         let errors = check(&[src("c.toml", near)]);
         assert!(

@@ -236,11 +236,7 @@ impl Model {
                     if m.categories.is_empty() || ws.len() != m.categories.len() {
                         return Err(err(
                             n,
-                            format!(
-                                "{} weights for {} categories",
-                                ws.len(),
-                                m.categories.len()
-                            ),
+                            format!("{} weights for {} categories", ws.len(), m.categories.len()),
                         ));
                     }
                     if key == "bias" {
@@ -280,7 +276,12 @@ impl Model {
         }
         let _ = writeln!(s, "only_untagged\t{}", self.only_untagged);
         let _ = writeln!(s, "l2\t{}", self.l2);
-        let row = |ws: &[f32]| ws.iter().map(|w| w.to_string()).collect::<Vec<_>>().join(" ");
+        let row = |ws: &[f32]| {
+            ws.iter()
+                .map(|w| w.to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
         let _ = writeln!(s, "bias\t{}", row(&self.bias));
         let nc = self.categories.len();
         for (i, f) in self.features.iter().enumerate() {
@@ -653,7 +654,10 @@ mod tests {
             ex(&["w:guard", "w:cash", "lex:official_role"], &["bribery"]),
             ex(&["w:guard", "w:cash", "w:took"], &["bribery"]),
             ex(&["w:forged", "w:passport"], &["fraudulent_documents"]),
-            ex(&["w:forged", "w:passport", "w:clerk"], &["fraudulent_documents"]),
+            ex(
+                &["w:forged", "w:passport", "w:clerk"],
+                &["fraudulent_documents"],
+            ),
             ex(&["w:rain", "w:clerk"], &[]),
             ex(&["w:rain", "w:took"], &[]),
         ]
@@ -693,8 +697,14 @@ mod tests {
         let mut out = Vec::new();
         text_features("The Guard, took cash. รับสินบน", &mut out);
         let f: Vec<&str> = out.iter().map(|o| o.feature.as_str()).collect();
-        assert!(f.contains(&"w:guard") && f.contains(&"b:took_cash"), "{f:?}");
-        assert!(!f.contains(&"b:guard_took"), "punctuation breaks a bigram: {f:?}");
+        assert!(
+            f.contains(&"w:guard") && f.contains(&"b:took_cash"),
+            "{f:?}"
+        );
+        assert!(
+            !f.contains(&"b:guard_took"),
+            "punctuation breaks a bigram: {f:?}"
+        );
         assert!(f.contains(&"c:รับ") && f.contains(&"c:ินบ"), "{f:?}");
         let t = "The Guard, took cash. รับสินบน";
         for o in &out {

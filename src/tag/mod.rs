@@ -658,7 +658,13 @@ impl Tagger {
                 });
             }
             if let Some(h) = rule_hits.iter().find(|h| h.weight > 0.0) {
-                fired_cats.push((ci, h.spans.first().copied().unwrap_or(Span { start: 0, end: 0 })));
+                fired_cats.push((
+                    ci,
+                    h.spans
+                        .first()
+                        .copied()
+                        .unwrap_or(Span { start: 0, end: 0 }),
+                ));
             }
             let score: f32 = rule_hits.iter().map(|h| h.weight).sum();
             if rule_hits.is_empty() || score + 1e-6 < cat.threshold {
@@ -683,14 +689,8 @@ impl Tagger {
                 modality_cue: cue,
             });
         }
-        let features = self.second_opinion(
-            text,
-            &hits,
-            Some(&layout),
-            &mut tags,
-            &fired_cats,
-            features,
-        );
+        let features =
+            self.second_opinion(text, &hits, Some(&layout), &mut tags, &fired_cats, features);
         let entities = self.entities.find(text, &hits);
         Analysis {
             tagging: Tagging { tags, entities },
@@ -727,7 +727,11 @@ impl Tagger {
         for t in tags {
             out.push(learned::Occurrence {
                 feature: format!("tag:{}", t.category),
-                span: t.spans.first().copied().unwrap_or(Span { start: 0, end: 0 }),
+                span: t
+                    .spans
+                    .first()
+                    .copied()
+                    .unwrap_or(Span { start: 0, end: 0 }),
             });
         }
         out

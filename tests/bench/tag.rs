@@ -115,7 +115,7 @@ fn main() -> ExitCode {
         mb / wall
     );
     let mb = mb * repeat as f64;
-    let mut run = |tagger: &Tagger, what: &str| {
+    let run = |tagger: &Tagger, what: &str| {
         let mut tags = 0usize;
         let (wall, cpu) = timed(|| {
             for _ in 0..repeat {

@@ -35,14 +35,27 @@ fn score_py(gold: &Path, pred: &Path, dir: &Path) -> serde_json::Value {
         .arg(&out_json)
         .output()
         .expect("python3 runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_str(&std::fs::read_to_string(&out_json).expect("summary")).expect("json")
 }
 
 fn assert_same_figures(ours: &serde_json::Value, theirs: &serde_json::Value, what: &str) {
-    for key in ["macro_f1", "micro_f1", "modality_acc", "negative_fp_rate", "passages"] {
+    for key in [
+        "macro_f1",
+        "micro_f1",
+        "modality_acc",
+        "negative_fp_rate",
+        "passages",
+    ] {
         let (a, b) = (ours[key].as_f64().unwrap(), theirs[key].as_f64().unwrap());
-        assert!((a - b).abs() < 1e-9, "{what} {key}: ours {a} vs score.py {b}");
+        assert!(
+            (a - b).abs() < 1e-9,
+            "{what} {key}: ours {a} vs score.py {b}"
+        );
     }
     for l in eval::CORRUPTION.iter().chain(eval::CONTEXT.iter()) {
         for (k_ours, k_theirs) in [("tp", "tp"), ("fp", "fp"), ("fn_", "fn")] {
@@ -76,7 +89,11 @@ fn split_equals_split_py_for_every_key() {
             .args(["--by", by, "--check-share", share])
             .output()
             .expect("python3 runs");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let theirs = ids(&out_dir.join("check.jsonl"));
         let share: f64 = share.parse().unwrap();
         let ours: BTreeSet<String> = gold
@@ -167,7 +184,12 @@ fn eval_split_and_by_agree_with_the_scripts() {
         }
         // The text report carries the table too.
         let text = d
-            .run(["eval".as_ref(), gold_path.as_os_str(), "--by".as_ref(), field.as_ref()])
+            .run([
+                "eval".as_ref(),
+                gold_path.as_os_str(),
+                "--by".as_ref(),
+                field.as_ref(),
+            ])
             .expect_code(0)
             .stdout();
         assert!(text.contains(&format!("by {field}")), "{text}");
@@ -203,7 +225,11 @@ fn training_is_deterministic() {
                 out.as_os_str(),
             ])
             .expect_code(0);
-        assert!(run.stdout().contains("rules + model: macro-F1"), "{}", run.stdout());
+        assert!(
+            run.stdout().contains("rules + model: macro-F1"),
+            "{}",
+            run.stdout()
+        );
     }
     let (a, b) = (std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
     assert!(a.starts_with(b"redflag-model 1\n"));
@@ -230,11 +256,19 @@ fn a_model_tag_is_explained() {
     let model = d.write("toy.txt", TOY_MODEL);
     let text = "The police officer squeezed the families at the border post.";
     let run = d
-        .run(["--model".as_ref(), model.as_os_str(), "explain".as_ref(), text.as_ref()])
+        .run([
+            "--model".as_ref(),
+            model.as_os_str(),
+            "explain".as_ref(),
+            text.as_ref(),
+        ])
         .expect_code(0);
     let out = run.stdout();
     assert!(out.contains("extortion: "), "{out}");
-    assert!(out.contains("rule model:extortion:w:squeezed (weight 2.50) matched \"squeezed\""), "{out}");
+    assert!(
+        out.contains("rule model:extortion:w:squeezed (weight 2.50) matched \"squeezed\""),
+        "{out}"
+    );
     assert!(out.contains("model:extortion:b:officer_squeezed"), "{out}");
     // Without the gate's evidence (no official), no tag.
     d.run([
@@ -245,9 +279,7 @@ fn a_model_tag_is_explained() {
     ])
     .expect_code(1);
     // Rules only: no model tag.
-    let out = d
-        .run(["--no-model", "explain", text])
-        .stdout();
+    let out = d.run(["--no-model", "explain", text]).stdout();
     assert!(!out.contains("model:"), "{out}");
 }
 
@@ -255,7 +287,11 @@ fn a_model_tag_is_explained() {
 fn a_corrupt_model_file_is_refused_clearly() {
     let d = TestDir::new();
     let cases: [(&str, &[u8], &str); 4] = [
-        ("zip.txt", b"PK\x03\x04\x00\x00garbage", "not a redflag model"),
+        (
+            "zip.txt",
+            b"PK\x03\x04\x00\x00garbage",
+            "not a redflag model",
+        ),
         ("empty.txt", b"", "not a redflag model"),
         (
             "cut.txt",
@@ -270,7 +306,12 @@ fn a_corrupt_model_file_is_refused_clearly() {
     ];
     for (name, body, msg) in cases {
         let p = d.write(name, body);
-        let run = d.run(["--model".as_ref(), p.as_os_str(), "explain".as_ref(), "x".as_ref()]);
+        let run = d.run([
+            "--model".as_ref(),
+            p.as_os_str(),
+            "explain".as_ref(),
+            "x".as_ref(),
+        ]);
         assert_eq!(run.code(), 2, "{name}: {}", run.stderr());
         let err = run.stderr();
         assert!(err.contains(name) && err.contains(msg), "{name}: {err}");

@@ -462,10 +462,18 @@ fn the_index_version_is_stable_until_a_commit() {
     let t = fixture();
     let store = redflag::index::IndexStore::open(&t.index()).unwrap();
     let before = store.generation().unwrap();
-    assert_eq!(before, store.generation().unwrap(), "reloading is not a new version");
+    assert_eq!(
+        before,
+        store.generation().unwrap(),
+        "reloading is not a new version"
+    );
     assert_eq!(store.catalogue_shared().unwrap().len(), 3);
     t.write("docs/d.txt", para("A new report on a bribe at the port."));
     t.run(["index", "docs"]).expect_code(0);
     assert_ne!(before, store.generation().unwrap());
-    assert_eq!(store.catalogue_shared().unwrap().len(), 4, "the cache follows the index");
+    assert_eq!(
+        store.catalogue_shared().unwrap().len(),
+        4,
+        "the cache follows the index"
+    );
 }
