@@ -49,7 +49,7 @@
 //! - **A new category**: a dictionary file in `dictionaries/` (see its README) with its
 //!   example sentences; `context = true` marks a domain-context category rather than a
 //!   corruption indicator. Embedding it in the binary is the `embed!` list in [`codebook`].
-//! - **A new format**: a [`model::DocKind`] variant, its detection in [`ingest::sniff`], a
+//! - **A new format**: a [`model::DocKind`] variant, its detection in [`ingest::sniff()`], a
 //!   reader in [`extract`] (bytes → pages), and a line in [`extract::read`]; a container
 //!   returns its members, which [`pipeline`] processes as documents of their own.
 //! - **A new command**: its arguments in [`cli`] (parsed and validated there), a module in

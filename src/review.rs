@@ -301,6 +301,22 @@ mod tests {
     }
 
     #[test]
+    fn notes_carry_the_last_status_under_the_export_key_and_drop_cleared_marks() {
+        let mut r = Reviews::default();
+        r.apply(entry(1, Some(Status::FollowUp), "first"));
+        r.apply(entry(1, Some(Status::Confirmed), "seen the ledger"));
+        r.apply(entry(2, Some(Status::FalsePositive), ""));
+        r.apply(entry(2, None, ""));
+        let notes = r.notes();
+        assert_eq!(notes.len(), 1);
+        let n = &notes[&PassageKey::new(H, 1, (10, 20)).to_string()];
+        assert_eq!(
+            (n.status.as_str(), n.note.as_str()),
+            ("confirmed", "seen the ledger")
+        );
+    }
+
+    #[test]
     fn status_parses_loose_forms() {
         assert_eq!(Status::parse("false positive"), Some(Status::FalsePositive));
         assert_eq!(Status::parse("Follow-up"), Some(Status::FollowUp));
