@@ -24,7 +24,10 @@
 //!   sentence ends), never across a page, each with its byte range in the page text.
 //! - [`codebook`]: the dictionaries (TOML, embedded in the binary, replaceable at run time),
 //!   parsed and validated; [`tag`] compiles them into a [`tag::Tagger`] that tags a text.
-//! - [`index`]: the only module that touches tantivy: schema, writer, reader, queries.
+//! - [`index`]: the only module that touches tantivy: schema, writer, reader, queries;
+//!   [`index::sync`] is incremental indexing as a library call (plan against the catalogue,
+//!   schedule, write with the documents found inside a file, commit policy, the parallel run
+//!   under a memory budget), so `redflag index`, a shard writer or a Spark stage share it.
 //! - [`export`]: one sink per output format (JSONL, CSV, Markdown memo, HTML report) and the
 //!   annotated-PDF writer ([`export::pdf`]); masking of names and contacts; the run manifest.
 //! - [`classify`]: passage language, document kind and year (search fields and facets).
@@ -36,6 +39,22 @@
 //!   append-only log next to the index folder, keyed by document hash, page and byte range.
 //! - [`serve`]: the local web page and JSON API (`redflag serve`) over the same library calls.
 //! - [`cli`] parses arguments into a validated [`cli::Cli`]; [`cmd`] runs one subcommand.
+//!
+//! ## Where to start for the common changes
+//!
+//! - **A new output field** of a passage: store it in the index in
+//!   [`index::Writer::replace`] (and the schema, bumping [`index::SCHEMA_VERSION`]), read it
+//!   back into [`index::Hit`], carry it in [`export::Excerpt`], and write it in the JSONL sink
+//!   ([`export::JsonlSink`], bumping [`export::FORMAT_VERSION`]) and the other sinks that show it.
+//! - **A new category**: a dictionary file in `dictionaries/` (see its README) with its
+//!   example sentences; `context = true` marks a domain-context category rather than a
+//!   corruption indicator. Embedding it in the binary is the `embed!` list in [`codebook`].
+//! - **A new format**: a [`model::DocKind`] variant, its detection in [`ingest::sniff`], a
+//!   reader in [`extract`] (bytes → pages), and a line in [`extract::read`]; a container
+//!   returns its members, which [`pipeline`] processes as documents of their own.
+//! - **A new command**: its arguments in [`cli`] (parsed and validated there), a module in
+//!   [`cmd`] that calls the library and prints; the logic itself goes in a library module
+//!   that takes values and returns values (as `cmd/index.rs` calls [`index::sync`]).
 //!
 //! ## Invariants
 //!

@@ -54,6 +54,25 @@ impl DocKind {
         }
     }
 
+    /// The kind named `name` (as [`DocKind::as_str`] writes it), `None` for another name.
+    pub fn parse(name: &str) -> Option<DocKind> {
+        [
+            DocKind::Pdf,
+            DocKind::Text,
+            DocKind::Markdown,
+            DocKind::Html,
+            DocKind::Docx,
+            DocKind::Odt,
+            DocKind::Rtf,
+            DocKind::Email,
+            DocKind::Mbox,
+            DocKind::Zip,
+            DocKind::Image,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == name)
+    }
+
     /// True for formats that hold other documents (archives, mailboxes, messages with
     /// attachments).
     pub fn is_container(self) -> bool {
@@ -377,4 +396,24 @@ pub struct Tagging {
     pub tags: Vec<Tag>,
     /// Entities found in the text, in text order.
     pub entities: Vec<Entity>,
+}
+
+/// A passage with its tags, ready to index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaggedPassage {
+    /// The passage.
+    pub passage: Passage,
+    /// Its tags and entities.
+    pub tagging: Tagging,
+    /// Its language (see [`crate::classify::language`]).
+    pub lang: String,
+}
+
+/// Document-level metadata stored with every passage.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DocMeta {
+    /// `court`, `report`, `press`, `other`.
+    pub kind: String,
+    /// The document's year, when known.
+    pub year: Option<u16>,
 }

@@ -28,9 +28,8 @@
 use crate::classify;
 use crate::extract::archive::{Archive, Budget, Entry};
 use crate::extract::{self, ExtractError, Limits};
-use crate::index::{DocMeta, TaggedPassage};
 use crate::ingest::{self, Sniffed};
-use crate::model::{DocKind, Document};
+use crate::model::{DocKind, DocMeta, Document, TaggedPassage};
 use crate::ocr::{self, Ocr};
 use crate::segment::Segmenter;
 use crate::tag::Tagger;
@@ -83,13 +82,48 @@ pub struct Derived {
     pub outcome: Result<Processed, DerivedError>,
 }
 
-/// Why a derived document produced nothing.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Why a derived document produced nothing. Shown as `skipped: REASON` for a skip, as the
+/// message otherwise; the fields are read as they are, never re-parsed from the text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{message}", if *.skip { "skipped: " } else { "" })]
 pub struct DerivedError {
     /// Skipped as unsupported (not a failure).
     pub skip: bool,
-    /// The reason.
+    /// The reason it was skipped, or what went wrong.
     pub message: String,
+}
+
+impl From<DocError> for DerivedError {
+    fn from(e: DocError) -> Self {
+        match e {
+            DocError::Unsupported(reason) => DerivedError {
+                skip: true,
+                message: reason,
+            },
+            e => DerivedError {
+                skip: false,
+                message: e.to_string(),
+            },
+        }
+    }
+}
+
+/// The index key (or path) of a document found inside a file: the file's key followed by
+/// the document's [`Derived::suffix`] (`leak.zip` + `!/mail/2019.mbox!/msg-12`).
+pub fn member_key(file_key: &str, suffix: &str) -> String {
+    format!("{file_key}{suffix}")
+}
+
+/// The key of the file on disk that holds the document keyed `key` (the key itself for a
+/// file on disk): documents inside a file live and die with it.
+pub fn file_key(key: &str) -> &str {
+    key.split_once("!/").map_or(key, |(file, _)| file)
+}
+
+/// Whether `key` names a document found inside the file keyed `file_key`, at any depth.
+pub fn is_inside(key: &str, file_key: &str) -> bool {
+    key.strip_prefix(file_key)
+        .is_some_and(|rest| rest.starts_with("!/"))
 }
 
 /// Limits on what one file may hold, counted over the whole tree inside it.
@@ -323,10 +357,7 @@ impl Pipeline {
             Err(DocError::Extract(ExtractError::Limit(m))) => {
                 return Err(ExtractError::Limit(m).into())
             }
-            Err(e) => Err(DerivedError {
-                skip: e.is_skip(),
-                message: e.to_string(),
-            }),
+            Err(e) => Err(e.into()),
         };
         Ok(())
     }

@@ -232,6 +232,24 @@ impl Reviews {
         self.map.is_empty()
     }
 
+    /// The decisions with a status, keyed as [`crate::export::review_key`] names passages:
+    /// what the export sinks add to each passage.
+    pub fn notes(&self) -> std::collections::HashMap<String, crate::export::ReviewNote> {
+        self.entries()
+            .filter_map(|e| {
+                e.status.map(|s| {
+                    (
+                        e.key.to_string(),
+                        crate::export::ReviewNote {
+                            status: s.as_str().to_owned(),
+                            note: e.note.clone(),
+                        },
+                    )
+                })
+            })
+            .collect()
+    }
+
     /// Documents that have at least one decision.
     pub fn documents(&self) -> Vec<&str> {
         let mut out: Vec<&str> = self.map.keys().map(|k| k.doc.as_str()).collect();

@@ -63,6 +63,13 @@ pub struct Global {
     /// Do not run OCR: scanned pages stay unread (and are listed in warnings).
     #[arg(long, global = true)]
     pub no_ocr: bool,
+    /// Read the learned second opinion from this file (written by `redflag train`) instead of
+    /// the built-in one.
+    #[arg(long, global = true, env = "REDFLAG_MODEL", value_name = "FILE")]
+    pub model: Option<PathBuf>,
+    /// Rules only: no learned second opinion.
+    #[arg(long, global = true, conflicts_with = "model")]
+    pub no_model: bool,
 }
 
 /// Colour policy.
@@ -97,6 +104,8 @@ pub enum Command {
     Eval(EvalArgs),
     /// Tag a text and say why, in plain words.
     Explain(ExplainArgs),
+    /// Train the learned second opinion from gold JSONL (deterministic: same input, same file).
+    Train(TrainArgs),
     /// A local web page (and JSON API) to search, read, review and export.
     Serve(ServeArgs),
 }
@@ -131,6 +140,55 @@ pub struct EvalArgs {
     /// Also write the predictions (`{"id", "tags"}` per line) to this file.
     #[arg(long, value_name = "FILE")]
     pub predictions: Option<PathBuf>,
+    /// Also print the figures per value of this field of the gold lines (`lang`,
+    /// `source_kind`, any key).
+    #[arg(long, value_name = "FIELD")]
+    pub by: Option<String>,
+    /// Score only one side of `split.py`'s partition (same hash, same sides), so the held-out
+    /// part is scored without writing it out.
+    #[arg(long, value_enum)]
+    pub split: Option<SplitPart>,
+    /// What `--split` cuts by.
+    #[arg(long, value_enum, default_value_t = SplitKey::Site, requires = "split")]
+    pub split_by: SplitKey,
+    /// The share of keys on the check side.
+    #[arg(long, default_value_t = 0.3, requires = "split")]
+    pub check_share: f64,
+}
+
+/// A side of the tune/check partition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SplitPart {
+    /// The part to tune on (bucket >= check share).
+    Tune,
+    /// The held-out part (bucket < check share).
+    Check,
+}
+
+/// What the tune/check partition cuts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SplitKey {
+    /// The web site of `source`.
+    Site,
+    /// The `source_kind` field.
+    #[value(name = "source_kind")]
+    SourceKind,
+    /// The `lang` field.
+    Lang,
+}
+
+/// `redflag train`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Gold passages, JSONL (the format `eval` reads).
+    pub gold: PathBuf,
+    /// Where to write the model.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Also report a grouped k-fold cross-validation by site with this many folds (rules
+    /// alone vs rules + model), before training on everything.
+    #[arg(long, value_name = "K")]
+    pub cv: Option<usize>,
 }
 
 /// `redflag explain`.
@@ -149,13 +207,17 @@ pub struct ServeArgs {
     /// Address to listen on. Anything but a loopback address needs --allow-remote.
     #[arg(long, default_value = "127.0.0.1")]
     pub bind: std::net::IpAddr,
-    /// Allow binding to a non-loopback address (anyone who can reach it can read the
-    /// collection and record reviews: there is no login).
+    /// Allow binding to a non-loopback address (anyone who can reach it and has the printed
+    /// token can read the collection and record reviews; plain HTTP, no encryption).
     #[arg(long)]
     pub allow_remote: bool,
     /// Worker threads answering requests.
     #[arg(long, default_value_t = 4)]
     pub workers: usize,
+    /// Serve without the access token printed in the URL (loopback only: any program of
+    /// this machine's users can then read the collection and record reviews).
+    #[arg(long, conflicts_with = "allow_remote")]
+    pub no_token: bool,
 }
 
 /// `redflag stats`.

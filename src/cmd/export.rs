@@ -9,14 +9,11 @@ use crate::exit_codes::ExitCode;
 use crate::export::manifest::{self, Manifest, MaskInfo, OutputFile, Selection};
 use crate::export::mask::{self, Masker};
 use crate::export::{self, pdf, Excerpt, Format, SinkOptions};
-use crate::extract::Limits;
 use crate::index::{Hit, IndexStore, SortOrder};
-use crate::model::DocKind;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 pub(super) fn run(g: &Global, a: &ExportArgs) -> Result<ExitCode, Error> {
-    let filters = super::filters(&a.filters)?;
     let format = match a.format {
         ExportFormat::Jsonl => Format::Jsonl,
         ExportFormat::Csv => Format::Csv,
@@ -54,6 +51,7 @@ pub(super) fn run(g: &Global, a: &ExportArgs) -> Result<ExitCode, Error> {
     let masker = Masker::new(&names, a.mask_contacts).map_err(|e| Error::Usage(e.to_string()))?;
 
     let store = IndexStore::open(&g.index)?;
+    let filters = super::filters(g, &store, &a.filters, &a.query)?;
     let result = store.search(&a.query, &filters, SortOrder::Document, None)?;
     let hits = result.hits;
     let originals: Vec<Excerpt> = hits.iter().cloned().map(Excerpt::from).collect();
@@ -114,8 +112,8 @@ pub(super) fn run(g: &Global, a: &ExportArgs) -> Result<ExitCode, Error> {
                 HashMap::new()
             },
             description: describe(&selection, &mask_info),
-            reviews: super::serve::load_reviews(&g.index)?
-                .map(|r| crate::serve::api::review_map(&r))
+            reviews: super::load_reviews(&g.index)?
+                .map(|r| r.notes())
                 .unwrap_or_default(),
         };
         let out = super::output(if to_stdout { None } else { a.out.as_deref() })?;
@@ -294,34 +292,16 @@ fn export_pdfs(
         notes: 0,
         failed: 0,
     };
-    // Documents in order, each with the indices of its tagged passages.
-    let mut order: Vec<(String, String)> = Vec::new();
-    let mut groups: HashMap<(String, String), Vec<usize>> = HashMap::new();
-    let mut other = 0usize;
-    for (i, e) in originals.iter().enumerate() {
-        if e.tags.is_empty() {
-            continue;
-        }
-        if e.format != DocKind::Pdf.as_str() {
-            other += 1;
-            continue;
-        }
-        let key = (e.doc.clone(), e.path.clone());
-        if !groups.contains_key(&key) {
-            order.push(key.clone());
-        }
-        groups.entry(key).or_default().push(i);
-    }
-    if other > 0 {
+    let batch = pdf::Batch::of(originals);
+    if batch.not_pdf > 0 {
         notes.push(format!(
-            "{other} tagged passages come from documents that are not PDF and have no copy"
+            "{} tagged passages come from documents that are not PDF and have no copy",
+            batch.not_pdf
         ));
     }
-    let mut used_names: HashSet<String> = HashSet::new();
+    let mut names = pdf::CopyNames::default();
     let dir_abs = std::fs::canonicalize(dir).map_err(|e| Error::io(dir, &e))?;
-    for key in &order {
-        let (doc, path) = key;
-        let idx = &groups[key];
+    for (doc, path, idx) in &batch.copies {
         let src = source_path(path);
         let fail = |run: &mut PdfRun, notes: &mut Vec<String>, msg: String| {
             super::warn(format!("{path}: {msg}"));
@@ -336,22 +316,6 @@ fn export_pdfs(
                 continue;
             }
         };
-        if blake3::hash(&bytes).to_hex().as_str() != doc {
-            fail(
-                &mut run,
-                notes,
-                "no copy made: the file changed since it was indexed; run `redflag index` again"
-                    .to_owned(),
-            );
-            continue;
-        }
-        let extracted = match crate::extract::extract(&bytes, DocKind::Pdf, &Limits::default()) {
-            Ok(x) => x,
-            Err(e) => {
-                fail(&mut run, notes, format!("no copy made: {e}"));
-                continue;
-            }
-        };
         let items: Vec<pdf::Item<'_>> = idx
             .iter()
             .map(|&i| pdf::Item {
@@ -360,8 +324,7 @@ fn export_pdfs(
                 offset_map: &hits[i].offset_map,
             })
             .collect();
-        let marks = pdf::plan(&items, &extracted.pages);
-        let annotated = match pdf::annotate(&bytes, &marks) {
+        let annotated = match pdf::annotate_source(&bytes, doc, &items) {
             Ok(a) => a,
             Err(e) => {
                 fail(&mut run, notes, format!("no copy made: {e}"));
@@ -373,13 +336,7 @@ fn export_pdfs(
             || "document.pdf".to_owned(),
             |n| n.to_string_lossy().into_owned(),
         );
-        let name = if used_names.insert(name.clone()) {
-            name
-        } else {
-            let n = format!("{}-{name}", doc.chars().take(12).collect::<String>());
-            used_names.insert(n.clone());
-            n
-        };
+        let name = names.name(&name, doc);
         let dest = dir_abs.join(&name);
         if std::fs::canonicalize(&src).is_ok_and(|s| s == dest) {
             fail(
@@ -408,33 +365,4 @@ fn export_pdfs(
         });
     }
     Ok(run)
-}
-
-/// An annotated copy of one source PDF (at `src`, indexed as `doc`) with the tagged `hits`
-/// marked, for `redflag serve`. The file must still have the indexed hash.
-pub(super) fn annotated_copy(src: &Path, doc: &str, hits: &[Hit]) -> Result<Vec<u8>, String> {
-    let bytes = std::fs::read(src).map_err(|e| Error::io(src, &e).to_string())?;
-    if blake3::hash(&bytes).to_hex().as_str() != doc {
-        return Err("the file changed since it was indexed; run `redflag index` again".to_owned());
-    }
-    let extracted = crate::extract::extract(&bytes, DocKind::Pdf, &Limits::default())
-        .map_err(|e| e.to_string())?;
-    let tagged: Vec<&Hit> = hits
-        .iter()
-        .filter(|h| h.doc == doc && !h.tags.is_empty())
-        .collect();
-    let excerpts: Vec<Excerpt> = tagged.iter().map(|h| Excerpt::from((*h).clone())).collect();
-    let items: Vec<pdf::Item<'_>> = tagged
-        .iter()
-        .zip(&excerpts)
-        .map(|(h, e)| pdf::Item {
-            excerpt: e,
-            shown: e,
-            offset_map: &h.offset_map,
-        })
-        .collect();
-    let marks = pdf::plan(&items, &extracted.pages);
-    pdf::annotate(&bytes, &marks)
-        .map(|a| a.bytes)
-        .map_err(|e| e.to_string())
 }

@@ -7,92 +7,12 @@ use crate::cli::{Global, IndexArgs};
 use crate::error::Error;
 use crate::exit_codes::ExitCode;
 use crate::extract::Limits;
-use crate::index::{FileRecord, IndexStore};
+use crate::index::sync::{self, CommitPolicy, Runner, Status, Updater};
+use crate::index::IndexStore;
 use crate::ingest::{self, WalkEntry};
-use crate::pipeline::{DocError, Pipeline, Processed};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::mpsc::sync_channel;
 use std::time::{Duration, Instant};
-
-/// Commit at least this often, so an interrupted run keeps its work (documents: see
-/// `--commit-every`). Few, large commits keep the segment count low; tantivy's default log
-/// merge policy merges segments in the background, and `finish` waits for the merges.
-const COMMIT_EVERY: Duration = Duration::from_secs(30);
-
-/// What happened to one file.
-enum Outcome {
-    Done(Box<Processed>, Duration),
-    /// Same bytes as indexed (only the modification time changed).
-    Touched(String),
-    Failed(DocError),
-    Unreadable(String),
-    TooLarge(u64),
-}
-
-impl Outcome {
-    /// Approximate heap bytes held: page texts and passage texts of the file and of the
-    /// documents found inside it.
-    fn weight(&self) -> usize {
-        let Outcome::Done(p, _) = self else {
-            return 0;
-        };
-        let text =
-            |d: &crate::model::Document| d.pages.iter().map(|pg| pg.text.len()).sum::<usize>();
-        let derived: usize = p
-            .derived
-            .iter()
-            .filter_map(|d| d.outcome.as_ref().ok())
-            .map(|dp| text(&dp.document))
-            .sum();
-        2 * (text(&p.document) + derived) + 4096
-    }
-}
-
-/// Bytes of processed documents allowed between the workers and the writer.
-const IN_FLIGHT_BYTES: usize = 256 << 20;
-
-/// A byte budget for processed documents on their way to the writer: a worker waits before
-/// handing over a document that would exceed it (unless nothing is in flight, so one huge
-/// document still passes), the writer gives the bytes back when it is done with it.
-struct InFlight {
-    used: std::sync::Mutex<usize>,
-    freed: std::sync::Condvar,
-    limit: usize,
-}
-
-impl InFlight {
-    fn new(limit: usize) -> InFlight {
-        InFlight {
-            used: std::sync::Mutex::new(0),
-            freed: std::sync::Condvar::new(),
-            limit,
-        }
-    }
-
-    fn acquire(&self, bytes: usize) {
-        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
-        while *used > 0 && *used + bytes > self.limit {
-            used = self.freed.wait(used).unwrap_or_else(|e| e.into_inner());
-        }
-        *used += bytes;
-    }
-
-    fn release(&self, bytes: usize) {
-        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
-        *used = used.saturating_sub(bytes);
-        self.freed.notify_all();
-    }
-}
-
-/// Gives a document's bytes back to the budget when the writer is done with it.
-struct Held<'a>(&'a InFlight, usize);
-
-impl Drop for Held<'_> {
-    fn drop(&mut self) {
-        self.0.release(self.1);
-    }
-}
 
 #[derive(Default)]
 struct Summary {
@@ -117,19 +37,6 @@ struct Summary {
     deciles: Vec<(Duration, usize)>,
 }
 
-/// Removes what was indexed from inside a file (`KEY!/...`) before the file is indexed again
-/// or removed.
-fn remove_derived(
-    writer: &mut crate::index::Writer,
-    catalogue: &std::collections::HashMap<String, FileRecord>,
-    key: &str,
-) {
-    let prefix = format!("{key}!/");
-    for k in catalogue.keys().filter(|k| k.starts_with(&prefix)) {
-        writer.remove(k);
-    }
-}
-
 pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
     let started = Instant::now();
     if a.rebuild {
@@ -152,7 +59,7 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
     // the other keeps taking documents, so the workers do not stall (1.81x -> 1.84x from one
     // to two cores on 10,000 generated files); more would only add segments to merge.
     let writer_threads = threads.min(2);
-    let mut writer = store.writer((64 << 20) * writer_threads, writer_threads)?;
+    let writer = store.writer((64 << 20) * writer_threads, writer_threads)?;
     let catalogue = store.catalogue()?;
 
     let (mut files, walk_errors) = ingest::walk(&a.paths, Some(&g.index));
@@ -166,274 +73,90 @@ pub(super) fn run(g: &Global, a: &IndexArgs) -> Result<ExitCode, Error> {
     }
     let mut summary = Summary::default();
 
-    // Files whose record matches size and mtime are unchanged: a stat, no read.
-    // Files whose size is the same but mtime differs are hashed: same hash, no parse.
-    let mut todo: Vec<(WalkEntry, Option<String>)> = Vec::new();
-    for f in &files {
-        match catalogue.get(&f.key) {
-            Some(r) if r.size == f.size && r.mtime_ns == f.mtime_ns => summary.unchanged += 1,
-            Some(r) if r.size == f.size => todo.push((f.clone(), Some(r.doc.clone()))),
-            Some(_) => todo.push((f.clone(), Some(String::new()))),
-            None => todo.push((f.clone(), None)),
-        }
-    }
-    // The largest files first (4 per thread, plus one in a thousand), the rest in walk
-    // order, handed out one at a time: a long document started last leaves the other cores
-    // idle at the end of the run (a 429-page manual did, on the dev corpus). Only a few move,
-    // so the rest keeps the folder order and the throughput per tenth stays comparable.
-    let first = (4 * threads + todo.len() / 1000).min(todo.len());
-    if first > 0 && first < todo.len() {
-        todo.select_nth_unstable_by(first - 1, |a, b| {
-            b.0.size.cmp(&a.0.size).then_with(|| a.0.key.cmp(&b.0.key))
-        });
-        let (big, rest) = todo.split_at_mut(first);
-        big.sort_by(|a, b| b.0.size.cmp(&a.0.size).then_with(|| a.0.key.cmp(&b.0.key)));
-        rest.sort_by(|a, b| a.0.key.cmp(&b.0.key));
-    }
-    let progress = Progress::new(todo.len() as u64, g.quiet);
-
-    // Files in the catalogue below the given roots that are gone from disk are removed.
     let roots: Vec<String> = a
         .paths
         .iter()
         .filter_map(|p| p.canonicalize().ok())
         .map(|p| p.to_string_lossy().into_owned())
         .collect();
-    let seen: HashSet<&str> = files.iter().map(|f| f.key.as_str()).collect();
-    for key in catalogue.keys() {
-        let below = roots
-            .iter()
-            .any(|r| key == r || key.starts_with(&format!("{}/", r.trim_end_matches('/'))));
-        // a document inside a file (`leak.zip!/a.pdf`) lives as long as its file
-        let file = key.split_once("!/").map_or(key.as_str(), |(f, _)| f);
-        if below && !seen.contains(key.as_str()) && !seen.contains(file) {
-            writer.remove(key);
-            summary.removed += 1;
-        }
-    }
+    let mut plan = sync::plan(&catalogue, &files, &roots);
+    sync::schedule(&mut plan.todo, threads);
+    summary.unchanged = plan.unchanged.len();
+    summary.removed = plan.removed.len();
+    let todo = plan.todo;
+    let progress = Progress::new(todo.len() as u64, g.quiet);
+    let mut sync = Updater::new(
+        writer,
+        catalogue,
+        pipeline.tagger.version(),
+        CommitPolicy {
+            files: a.commit_every.max(1),
+            ..CommitPolicy::default()
+        },
+    );
+    // Files in the catalogue below the given roots that are gone from disk are removed.
+    sync.remove(&plan.removed);
 
-    let max_bytes = a.max_file_mib.saturating_mul(1 << 20);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .map_err(|e| Error::Usage(format!("--threads {threads}: {e}")))?;
-    // Deep enough that the workers go on while the writer waits for tantivy (a segment being
-    // written, a commit); memory is bounded by the bytes in flight, not by this count.
-    let (tx, rx) = sync_channel::<(WalkEntry, bool, Outcome)>(threads * 32);
-    let in_flight = InFlight::new(IN_FLIGHT_BYTES);
-    let in_flight = &in_flight;
-    let progress_ref = &progress;
-    let mut write_error: Option<Error> = None;
+    let read = |entry: &WalkEntry| {
+        std::fs::read(&entry.path).map_err(|e| match Error::io(&entry.path, &e) {
+            Error::Io { message, .. } => message,
+            other => other.to_string(),
+        })
+    };
+    let on_start = |entry: &WalkEntry| progress.current(&entry.display());
+    let runner = Runner {
+        pipeline: &pipeline,
+        pool: &pool,
+        read: &read,
+        on_start: &on_start,
+        max_file_bytes: a.max_file_mib.saturating_mul(1 << 20),
+        in_flight_bytes: sync::IN_FLIGHT_BYTES,
+    };
     let processing_started = Instant::now();
-    std::thread::scope(|scope| {
-        let pipeline = &pipeline;
-        let todo = &todo;
-        scope.spawn(move || {
-            pool.install(|| {
-                use rayon::prelude::*;
-                todo.par_iter()
-                    .with_max_len(1)
-                    .for_each_with(tx, |tx, (entry, old_hash)| {
-                        progress_ref.current(&entry.display());
-                        let outcome = process(pipeline, entry, old_hash.as_deref(), max_bytes);
-                        in_flight.acquire(outcome.weight());
-                        // The receiver only goes away on a fatal write error.
-                        let _ = tx.send((entry.clone(), old_hash.is_some(), outcome));
-                    });
-            });
-        });
-        let mut since_commit = 0usize;
-        let mut done = 0usize;
-        let mut last_commit = Instant::now();
-        for (entry, changed, outcome) in rx {
-            let _held = Held(in_flight, outcome.weight());
-            if write_error.is_some() {
-                continue; // drain, so the workers finish
-            }
-            let path = entry.display();
-            done += 1;
-            if todo.len() >= 10 && done.is_multiple_of(todo.len().div_ceil(10)) {
-                summary
-                    .deciles
-                    .push((processing_started.elapsed(), summary.passages));
-            }
-            progress.file_done(
-                match &outcome {
-                    Outcome::Done(p, _) => p.document.pages.len() as u64,
-                    _ => 0,
-                },
-                matches!(&outcome, Outcome::Failed(e) if !e.is_skip())
-                    || matches!(&outcome, Outcome::Unreadable(_)),
-            );
-            match outcome {
-                Outcome::Touched(doc) => {
-                    if let Some(old) = catalogue.get(&entry.key) {
-                        let record = FileRecord {
-                            mtime_ns: entry.mtime_ns,
-                            doc,
-                            ..old.clone()
-                        };
-                        if let Err(e) = writer.update_record(&record) {
-                            write_error = Some(e.into());
-                            continue;
-                        }
-                    }
-                    summary.unchanged += 1;
-                    since_commit += 1;
-                }
-                Outcome::Done(p, spent) => {
-                    summary.process_time += spent;
-                    summary.text_bytes += p
-                        .document
-                        .pages
-                        .iter()
-                        .map(|pg| pg.text.len())
-                        .sum::<usize>();
-                    let write_started = Instant::now();
-                    for w in &p.document.warnings {
-                        progress.warn(format!("{path}: warning: {w}"));
-                    }
-                    let record = FileRecord {
-                        key: entry.key.clone(),
-                        path: path.clone(),
-                        doc: p.document.hash.clone(),
-                        size: entry.size,
-                        mtime_ns: entry.mtime_ns,
-                        pages: p.document.pages.len() as u64,
-                        passages: p.passages.len() as u64,
-                        title: String::new(),
-                        format: String::new(),
-                        kind: String::new(),
-                    };
-                    if changed {
-                        remove_derived(&mut writer, &catalogue, &entry.key);
-                    }
-                    if let Err(e) = writer.replace(
-                        &record,
-                        &p.document,
-                        &p.meta,
-                        &p.passages,
-                        pipeline.tagger.version(),
-                    ) {
-                        write_error = Some(e.into());
-                        continue;
-                    }
-                    // documents inside the file: keyed by the file's key + `!/...`
-                    for d in &p.derived {
-                        let dpath = format!("{path}{}", d.suffix);
-                        match &d.outcome {
-                            Ok(dp) => {
-                                for w in &dp.document.warnings {
-                                    progress.warn(format!("{dpath}: warning: {w}"));
-                                }
-                                let record = FileRecord {
-                                    key: format!("{}{}", entry.key, d.suffix),
-                                    path: dpath,
-                                    doc: dp.document.hash.clone(),
-                                    size: d.size,
-                                    mtime_ns: entry.mtime_ns,
-                                    pages: dp.document.pages.len() as u64,
-                                    passages: dp.passages.len() as u64,
-                                    title: String::new(),
-                                    format: String::new(),
-                                    kind: String::new(),
-                                };
-                                if let Err(e) = writer.replace(
-                                    &record,
-                                    &dp.document,
-                                    &dp.meta,
-                                    &dp.passages,
-                                    pipeline.tagger.version(),
-                                ) {
-                                    write_error = Some(e.into());
-                                    break;
-                                }
-                                summary.derived += 1;
-                                summary.pages += dp.document.pages.len();
-                                summary.passages += dp.passages.len();
-                                summary.tags += dp
-                                    .passages
-                                    .iter()
-                                    .map(|tp| tp.tagging.tags.len())
-                                    .sum::<usize>();
-                            }
-                            Err(e) if e.skip => {
-                                summary
-                                    .skipped
-                                    .entry(e.message.trim_start_matches("skipped: ").to_owned())
-                                    .or_default()
-                                    .push(dpath);
-                            }
-                            Err(e) => {
-                                progress.warn(format!("{dpath}: {}", e.message));
-                                failures += 1;
-                            }
-                        }
-                    }
-                    if write_error.is_some() {
-                        continue;
-                    }
-                    summary.write_time += write_started.elapsed();
-                    summary.pages += p.document.pages.len();
-                    summary.passages += p.passages.len();
-                    summary.tags += p
-                        .passages
-                        .iter()
-                        .map(|tp| tp.tagging.tags.len())
-                        .sum::<usize>();
-                    if changed {
-                        summary.changed += 1;
-                    } else {
-                        summary.new += 1;
-                    }
-                    since_commit += 1;
-                }
-                Outcome::Failed(DocError::Unsupported(reason)) => {
-                    if changed {
-                        writer.remove(&entry.key);
-                        remove_derived(&mut writer, &catalogue, &entry.key);
-                    }
-                    summary.skipped.entry(reason).or_default().push(path);
-                }
-                Outcome::Failed(e) => {
-                    if changed {
-                        writer.remove(&entry.key);
-                        remove_derived(&mut writer, &catalogue, &entry.key);
-                    }
-                    progress.warn(format!("{path}: {e}"));
-                    failures += 1;
-                }
-                Outcome::Unreadable(msg) => {
-                    progress.warn(format!("{path}: {msg}"));
-                    failures += 1;
-                }
-                Outcome::TooLarge(size) => {
-                    summary
-                        .skipped
-                        .entry(format!(
-                            "larger than --max-file-mib {} ({} MiB)",
-                            a.max_file_mib,
-                            size >> 20
-                        ))
-                        .or_default()
-                        .push(path);
-                }
-            }
-            if since_commit >= a.commit_every.max(1) || last_commit.elapsed() >= COMMIT_EVERY {
-                if let Err(e) = writer.commit() {
-                    write_error = Some(e.into());
-                }
-                since_commit = 0;
-                last_commit = Instant::now();
-            }
+    let mut done = 0usize;
+    runner.run(&todo, &mut sync, |_, r| {
+        done += 1;
+        if todo.len() >= 10 && done.is_multiple_of(todo.len().div_ceil(10)) {
+            summary
+                .deciles
+                .push((processing_started.elapsed(), summary.passages));
         }
-    });
-    if let Some(e) = write_error {
-        return Err(e);
-    }
+        progress.file_done(r.file_pages as u64, r.status == Status::Failed);
+        for w in &r.warnings {
+            progress.warn(w.clone());
+        }
+        for f in &r.failures {
+            progress.warn(f.clone());
+        }
+        failures += r.failures.len();
+        for (reason, path) in &r.skipped {
+            summary
+                .skipped
+                .entry(reason.clone())
+                .or_default()
+                .push(path.clone());
+        }
+        match r.status {
+            Status::New => summary.new += 1,
+            Status::Changed => summary.changed += 1,
+            Status::Unchanged => summary.unchanged += 1,
+            Status::Skipped | Status::Failed => {}
+        }
+        summary.derived += r.inside;
+        summary.pages += r.pages;
+        summary.passages += r.passages;
+        summary.tags += r.tags;
+        summary.process_time += r.process_time;
+        summary.write_time += r.write_time;
+        summary.text_bytes += r.text_bytes;
+    })?;
     progress.finish();
     let finishing = Instant::now();
-    writer.finish()?;
+    sync.finish()?;
     let finish_time = finishing.elapsed();
     summary.failed = failures;
 
@@ -570,37 +293,6 @@ fn confine_to_cpus(_: usize) -> Option<Vec<usize>> {
     None
 }
 
-fn process(
-    pipeline: &Pipeline,
-    entry: &WalkEntry,
-    old_hash: Option<&str>,
-    max_bytes: u64,
-) -> Outcome {
-    if entry.size > max_bytes {
-        return Outcome::TooLarge(entry.size);
-    }
-    let bytes = match std::fs::read(&entry.path) {
-        Ok(b) => b,
-        Err(e) => {
-            return Outcome::Unreadable(match Error::io(&entry.path, &e) {
-                Error::Io { message, .. } => message,
-                other => other.to_string(),
-            })
-        }
-    };
-    if let Some(old) = old_hash.filter(|h| !h.is_empty()) {
-        let hash = ingest::hash(&bytes);
-        if hash == old {
-            return Outcome::Touched(hash);
-        }
-    }
-    let started = Instant::now();
-    match pipeline.process(&entry.display(), entry.ext().as_deref(), &bytes) {
-        Ok(p) => Outcome::Done(Box::new(p), started.elapsed()),
-        Err(e) => Outcome::Failed(e),
-    }
-}
-
 fn display_dir(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
@@ -676,32 +368,5 @@ impl Progress {
 
     fn finish(&self) {
         self.bar.finish_and_clear();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::atomic::{AtomicBool, Ordering};
-
-    #[test]
-    fn in_flight_budget_blocks_until_bytes_come_back() {
-        let budget = InFlight::new(100);
-        budget.acquire(80);
-        let passed = AtomicBool::new(false);
-        std::thread::scope(|s| {
-            s.spawn(|| {
-                budget.acquire(50); // 80 + 50 > 100: waits for the release
-                passed.store(true, Ordering::SeqCst);
-            });
-            std::thread::sleep(Duration::from_millis(100));
-            assert!(!passed.load(Ordering::SeqCst));
-            drop(Held(&budget, 80));
-        });
-        assert!(passed.load(Ordering::SeqCst));
-        // a document larger than the whole budget passes when nothing else is in flight
-        budget.release(50);
-        budget.acquire(1000);
-        assert_eq!(*budget.used.lock().unwrap(), 1000);
     }
 }

@@ -16,6 +16,7 @@ mod search;
 mod serve;
 mod stats;
 mod tag;
+mod train;
 
 use crate::cli::{Cli, ColorChoice, Command, FilterArgs};
 use crate::codebook::{self, Codebook, Source};
@@ -23,7 +24,6 @@ use crate::error::Error;
 use crate::exit_codes::ExitCode;
 use crate::extract::Limits;
 use crate::index::Filters;
-use crate::model::Modality;
 use crate::pipeline::Pipeline;
 use crate::segment::Segmenter;
 use crate::tag::Tagger;
@@ -44,6 +44,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Dict(a) => dict::run(g, a),
         Command::Eval(a) => eval::run(g, a),
         Command::Explain(a) => explain::run(g, a),
+        Command::Train(a) => train::run(g, a),
         Command::Serve(a) => serve::run(g, a),
     }
 }
@@ -104,10 +105,39 @@ pub(crate) fn load_sources(dir: Option<&Path>) -> Result<Vec<Source>, Error> {
     Ok(sources)
 }
 
+/// The learned second opinion from `--model FILE`, the built-in one, or none with
+/// `--no-model`.
+pub(crate) fn load_model(
+    g: &crate::cli::Global,
+) -> Result<Option<crate::tag::learned::Model>, Error> {
+    use crate::tag::learned::Model;
+    if g.no_model {
+        return Ok(None);
+    }
+    match &g.model {
+        Some(p) => {
+            let text = std::fs::read(p).map_err(|e| Error::io(p, &e))?;
+            let text = String::from_utf8(text).map_err(|_| {
+                Error::Usage(format!(
+                    "{}: not a redflag model (not UTF-8 text; write one with `redflag train`)",
+                    p.display()
+                ))
+            })?;
+            Model::parse(&text)
+                .map(Some)
+                .map_err(|e| Error::Usage(format!("{}: {e}", p.display())))
+        }
+        None => Model::embedded()
+            .map(Some)
+            .map_err(|e| Error::Usage(format!("built-in model: {e}"))),
+    }
+}
+
 /// Builds the extract → segment → tag pipeline from the global options.
 pub(crate) fn pipeline(g: &crate::cli::Global, limits: Limits) -> Result<Pipeline, Error> {
     let codebook = load_codebook(g.dictionaries.as_deref())?;
-    let tagger = Tagger::new(&codebook)?;
+    let mut tagger = Tagger::new(&codebook)?;
+    tagger.set_model(load_model(g)?);
     Ok(Pipeline {
         tagger,
         segmenter: Segmenter::default(),
@@ -149,28 +179,44 @@ pub(crate) fn ocr_cache_dir(index: &std::path::Path) -> std::path::PathBuf {
     index.with_file_name(name)
 }
 
-/// Validates filter arguments into index filters.
-pub(crate) fn filters(a: &FilterArgs) -> Result<Filters, Error> {
-    let mut modalities = Vec::new();
-    for m in &a.modalities {
-        modalities.push(Modality::parse(m).ok_or_else(|| {
-            Error::Usage(format!(
-                "--modality {m}: unknown modality; one of asserted, alleged, established, denied, negated, hypothetical"
-            ))
-        })?);
-    }
-    for t in &a.tags {
-        if t.is_empty() || t.chars().any(char::is_whitespace) {
-            return Err(Error::Usage(format!(
-                "--tag {t:?}: a category id has no spaces (e.g. bribery)"
-            )));
-        }
-    }
-    Ok(Filters {
+/// Resolves the filter arguments and checks the query's `tag:`/`modality:`/`kind:` values
+/// against the index and codebook ([`crate::index::Vocabulary`]): unknown values are usage
+/// errors with a suggestion.
+pub(crate) fn filters(
+    g: &crate::cli::Global,
+    store: &crate::index::IndexStore,
+    a: &FilterArgs,
+    query: &str,
+) -> Result<Filters, Error> {
+    let vocab = vocabulary(g, store)?;
+    vocab
+        .check_query(query)
+        .map_err(|e| Error::Usage(e.to_string()))?;
+    let raw = crate::index::RawFilters {
         tags: a.tags.clone(),
-        modalities,
-        tagged_only: a.tagged,
+        modalities: a.modalities.clone(),
+        tagged: a.tagged,
+        ..Default::default()
+    };
+    vocab.resolve(&raw).map_err(|m| {
+        Error::Usage(
+            m.replacen("unknown category", "--tag: unknown category", 1)
+                .replacen("unknown modality", "--modality: unknown modality", 1),
+        )
     })
+}
+
+/// The filter values of the open index and the codebook in use.
+pub(crate) fn vocabulary(
+    g: &crate::cli::Global,
+    store: &crate::index::IndexStore,
+) -> Result<crate::index::Vocabulary, Error> {
+    let ids: Vec<String> = load_codebook(g.dictionaries.as_deref())?
+        .categories
+        .iter()
+        .map(|c| c.id.clone())
+        .collect();
+    Ok(store.vocabulary(&ids)?)
 }
 
 /// Opens `path` for writing, or stdout for `None` / `-`.
@@ -193,4 +239,33 @@ pub(crate) fn write_err(path: Option<&Path>, e: std::io::Error) -> Option<Error>
         return None;
     }
     Some(Error::io(path.unwrap_or(Path::new("<stdout>")), &e))
+}
+
+/// The review log of an index folder, if it exists (for `export` and `serve`).
+pub(crate) fn load_reviews(index: &Path) -> Result<Option<crate::review::Reviews>, Error> {
+    let log = log_of(index);
+    match std::fs::read_to_string(&log) {
+        Ok(text) => {
+            let r = crate::review::Reviews::parse(&text);
+            if r.bad_lines > 0 {
+                warn(format!(
+                    "{}: {} unreadable line(s) skipped",
+                    log.display(),
+                    r.bad_lines
+                ));
+            }
+            Ok(Some(r))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io(&log, &e)),
+    }
+}
+
+pub(crate) fn log_of(index: &Path) -> std::path::PathBuf {
+    let abs = std::fs::canonicalize(index).unwrap_or_else(|_| {
+        std::env::current_dir()
+            .map(|d| d.join(index))
+            .unwrap_or_else(|_| index.to_path_buf())
+    });
+    crate::review::log_path(&abs)
 }

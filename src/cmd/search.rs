@@ -14,7 +14,6 @@ use std::time::Instant;
 
 pub(super) fn run(g: &Global, a: &SearchArgs) -> Result<ExitCode, Error> {
     let started = Instant::now();
-    let filters = super::filters(&a.filters)?;
     let regex = match &a.regex {
         Some(p) => Some(
             regex::Regex::new(p)
@@ -23,6 +22,7 @@ pub(super) fn run(g: &Global, a: &SearchArgs) -> Result<ExitCode, Error> {
         None => None,
     };
     let store = IndexStore::open(&g.index)?;
+    let filters = super::filters(g, &store, &a.filters, &a.query)?;
     let sort = match a.sort {
         Sort::Score => SortOrder::Score,
         Sort::Document => SortOrder::Document,
@@ -132,6 +132,26 @@ pub(super) fn run(g: &Global, a: &SearchArgs) -> Result<ExitCode, Error> {
             started.elapsed().as_secs_f64() * 1000.0
         );
     }
+    if result.total == 0 && !g.quiet {
+        if let Some(e) = store.explain_empty(&a.query, &filters)? {
+            if !e.unmatched.is_empty() {
+                eprintln!(
+                    "redflag search: no passage has {}",
+                    e.unmatched
+                        .iter()
+                        .map(|w| format!("{w:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+            if let Some(or) = &e.or_query {
+                eprintln!(
+                    "redflag search: all words must match; any of them: redflag search '{or}' ({} passages)",
+                    e.or_total
+                );
+            }
+        }
+    }
     Ok(if result.total == 0 {
         ExitCode::NothingFound
     } else {
@@ -159,10 +179,11 @@ fn render_facets(f: &Facets) -> String {
         {
             s.push_str(&format!("    {n:>7}  {k}\n"));
         }
-        if name == "document" && rows.len() > 20 {
+        if name == "document" && f.documents > 20 {
             s.push_str(&format!(
-                "    ... {} more documents (use --json for all)\n",
-                rows.len() - 20
+                "    ... {} more documents ({} in all)\n",
+                f.documents - 20,
+                f.documents
             ));
         }
     }

@@ -6,14 +6,16 @@
 //! refused), and appends review decisions to `<index dir>.reviews.jsonl`
 //! ([`crate::review::log_path`]), a sibling of the index folder that `--rebuild` leaves alone.
 //! The server binds 127.0.0.1 unless `--bind` names another address and `--allow-remote` is
-//! given; Ctrl-C stops the workers after the requests in flight.
+//! given; it draws a fresh access token at every start and prints it in the URL
+//! (`--no-token` serves without one, loopback only); Ctrl-C stops the workers after the
+//! requests in flight.
 
 use crate::cli::{Global, ServeArgs};
 use crate::error::Error;
 use crate::exit_codes::ExitCode;
 use crate::index::{FileRecord, Hit, IndexStore};
-use crate::review::{self, Entry, Reviews};
-use crate::serve::{Backend, Server};
+use crate::review::{Entry, Reviews};
+use crate::serve::{Access, Backend, Server};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,6 +26,8 @@ struct Files {
     store: IndexStore,
     log: PathBuf,
     reviews: Mutex<Reviews>,
+    facets: crate::serve::api::FacetCache,
+    categories: Vec<String>,
 }
 
 impl Backend for Files {
@@ -59,63 +63,52 @@ impl Backend for Files {
                 e.kind()
             )
         })?;
-        if blake3::hash(&bytes).to_hex().as_str() != record.doc {
-            return Err(format!(
-                "{}: the file changed since it was indexed; run `redflag index` again",
-                record.path
-            ));
-        }
+        crate::ingest::verify(&bytes, &record.doc).map_err(|e| format!("{}: {e}", record.path))?;
         Ok(bytes)
     }
 
+    fn facet_cache(&self) -> &crate::serve::api::FacetCache {
+        &self.facets
+    }
+
+    fn categories(&self) -> &[String] {
+        &self.categories
+    }
+
     fn annotated_pdf(&self, record: &FileRecord, hits: &[Hit]) -> Result<Vec<u8>, String> {
-        super::export::annotated_copy(Path::new(&record.key), &record.doc, hits)
-            .map_err(|m| format!("{}: {m}", record.path))
+        let src = Path::new(&record.key);
+        let bytes =
+            std::fs::read(src).map_err(|e| format!("{}: {}", record.path, Error::io(src, &e)))?;
+        crate::export::pdf::annotate_hits(&bytes, &record.doc, hits)
+            .map(|a| a.bytes)
+            .map_err(|e| format!("{}: {e}", record.path))
     }
-}
-
-/// The review log of an index folder, if it exists.
-pub(crate) fn load_reviews(index: &Path) -> Result<Option<Reviews>, Error> {
-    let log = log_of(index);
-    match std::fs::read_to_string(&log) {
-        Ok(text) => {
-            let r = Reviews::parse(&text);
-            if r.bad_lines > 0 {
-                super::warn(format!(
-                    "{}: {} unreadable line(s) skipped",
-                    log.display(),
-                    r.bad_lines
-                ));
-            }
-            Ok(Some(r))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::io(&log, &e)),
-    }
-}
-
-fn log_of(index: &Path) -> PathBuf {
-    let abs = std::fs::canonicalize(index).unwrap_or_else(|_| {
-        std::env::current_dir()
-            .map(|d| d.join(index))
-            .unwrap_or_else(|_| index.to_path_buf())
-    });
-    review::log_path(&abs)
 }
 
 pub(super) fn run(g: &Global, a: &ServeArgs) -> Result<ExitCode, Error> {
     if !a.bind.is_loopback() && !a.allow_remote {
         return Err(Error::Usage(format!(
-            "--bind {}: not a loopback address; add --allow-remote to serve the collection to other machines (there is no login)",
+            "--bind {}: not a loopback address; add --allow-remote to serve the collection to other machines (anyone with the printed address and its token can read it)",
             a.bind
         )));
     }
+    let token = if a.no_token {
+        None
+    } else {
+        Some(crate::serve::guard::new_token().map_err(Error::Usage)?)
+    };
     let store = IndexStore::open(&g.index)?;
-    let reviews = load_reviews(&g.index)?.unwrap_or_default();
+    let reviews = super::load_reviews(&g.index)?.unwrap_or_default();
     let files = Files {
-        log: log_of(&g.index),
+        log: super::log_of(&g.index),
         store,
         reviews: Mutex::new(reviews),
+        facets: Default::default(),
+        categories: super::load_codebook(g.dictionaries.as_deref())?
+            .categories
+            .iter()
+            .map(|c| c.id.clone())
+            .collect(),
     };
     let addr = std::net::SocketAddr::new(a.bind, a.port);
     let server = Server::bind(addr).map_err(|e| Error::Usage(e.to_string()))?;
@@ -130,7 +123,7 @@ pub(super) fn run(g: &Global, a: &ServeArgs) -> Result<ExitCode, Error> {
     }
     if !a.bind.is_loopback() {
         super::warn(format!(
-            "warning: serving on {local} to other machines: anyone who can reach it can read the collection and record reviews"
+            "warning: serving on {local} to other machines: anyone who can reach it and has the token can read the collection and record reviews (plain HTTP: use it only on a network you trust)"
         ));
     }
     let host = if local.ip().is_unspecified() {
@@ -140,13 +133,23 @@ pub(super) fn run(g: &Global, a: &ServeArgs) -> Result<ExitCode, Error> {
     } else {
         local.ip().to_string()
     };
+    let access = Access {
+        token,
+        loopback_only: a.bind.is_loopback(),
+        port: local.port(),
+    };
+    let login = access
+        .token
+        .as_ref()
+        .map(|t| format!("?token={t}"))
+        .unwrap_or_default();
     eprintln!(
-        "redflag serve: http://{host}:{}/ (index {}, reviews {}; Ctrl-C to stop)",
+        "redflag serve: http://{host}:{}/{login} (index {}, reviews {}; Ctrl-C to stop)",
         local.port(),
         g.index.display(),
         files.log.display()
     );
-    server.run(&files, &stop, a.workers.clamp(1, 64));
+    server.run(&files, &access, &stop, a.workers.clamp(1, 64));
     if !g.quiet {
         eprintln!("redflag serve: stopped");
     }

@@ -12,7 +12,7 @@ use crate::exit_codes::ExitCode;
 use crate::export::{excerpt_json, Excerpt};
 use crate::extract::Limits;
 use crate::ingest;
-use crate::pipeline::{DocError, Pipeline};
+use crate::pipeline::{DerivedError, Pipeline};
 use rayon::prelude::*;
 use std::io::{BufRead, Write};
 use std::path::Path;
@@ -151,15 +151,18 @@ fn tag_files(
             .par_iter()
             .map(|f| {
                 let bytes = std::fs::read(&f.path).map_err(|e| match Error::io(&f.path, &e) {
-                    Error::Io { message, .. } => message,
-                    other => other.to_string(),
+                    Error::Io { message, .. } => DerivedError {
+                        skip: false,
+                        message,
+                    },
+                    other => DerivedError {
+                        skip: false,
+                        message: other.to_string(),
+                    },
                 })?;
                 pipeline
                     .process(&f.display(), f.ext().as_deref(), &bytes)
-                    .map_err(|e| match e {
-                        DocError::Unsupported(r) => format!("skipped: {r}"),
-                        e => e.to_string(),
-                    })
+                    .map_err(DerivedError::from)
             })
             .collect();
         for (f, r) in chunk.iter().zip(results) {
@@ -175,17 +178,12 @@ fn tag_files(
                             Err(e) if e.skip => {
                                 skipped += 1;
                                 if !g.quiet {
-                                    super::warn(format!(
-                                        "{}{}: {}",
-                                        f.display(),
-                                        d.suffix,
-                                        e.message
-                                    ));
+                                    super::warn(format!("{}{}: {e}", f.display(), d.suffix));
                                 }
                             }
                             Err(e) => {
                                 failed += 1;
-                                super::warn(format!("{}{}: {}", f.display(), d.suffix, e.message));
+                                super::warn(format!("{}{}: {e}", f.display(), d.suffix));
                             }
                         }
                     }
@@ -194,35 +192,15 @@ fn tag_files(
                         for w in &p.document.warnings {
                             super::warn(format!("{}: warning: {w}", p.document.path));
                         }
-                        let title = p.document.title.clone();
-                        let meta = p.meta.clone();
                         for tp in p.passages {
                             passages += 1;
                             tags += tp.tagging.tags.len();
-                            let e = Excerpt {
-                                doc: p.document.hash.clone(),
-                                path: p.document.path.clone(),
-                                title: title.clone(),
-                                format: p.document.kind.as_str().to_owned(),
-                                kind: meta.kind.clone(),
-                                lang: tp.lang,
-                                year: meta.year,
-                                page: tp.passage.page,
-                                passage: tp.passage.ordinal,
-                                range: tp.passage.range,
-                                text: tp.passage.text,
-                                tags: tp.tagging.tags,
-                                entities: tp.tagging.entities,
-                                dict_version: pipeline.tagger.version().to_owned(),
-                                ocr_confidence: p
-                                    .document
-                                    .pages
-                                    .iter()
-                                    .find(|pg| pg.number == tp.passage.page)
-                                    .and_then(|pg| pg.ocr_confidence),
-                                metadata: p.document.metadata.clone(),
-                                parent: p.document.parent.clone(),
-                            };
+                            let e = Excerpt::of_passage(
+                                &p.document,
+                                &p.meta,
+                                tp,
+                                pipeline.tagger.version(),
+                            );
                             let line = excerpt_json(&e).to_string();
                             if let Err(e) = out
                                 .write_all(line.as_bytes())
@@ -234,15 +212,15 @@ fn tag_files(
                         }
                     }
                 }
-                Err(msg) if msg.starts_with("skipped: ") => {
+                Err(e) if e.skip => {
                     skipped += 1;
                     if !g.quiet {
-                        super::warn(format!("{}: {msg}", f.display()));
+                        super::warn(format!("{}: {e}", f.display()));
                     }
                 }
-                Err(msg) => {
+                Err(e) => {
                     failed += 1;
-                    super::warn(format!("{}: {msg}", f.display()));
+                    super::warn(format!("{}: {e}", f.display()));
                 }
             }
         }

@@ -56,6 +56,7 @@ embed!(
     "lexicon-enforcement.toml",
     "lexicon-actors.toml",
     "lexicon-places.toml",
+    "lexicon-ordinary.toml",
     "modality.toml",
     "bribery.toml",
     "fraudulent_documents.toml",
@@ -449,6 +450,48 @@ pub(crate) fn expand_term(raw: &str) -> Result<Vec<Term>, String> {
     Ok(out)
 }
 
+/// Vietnamese function words that are words by themselves (negators), allowed as
+/// single-syllable terms.
+const VI_FUNCTION_WORDS: &[&str] = &["không", "chưa", "chẳng", "chớ", "đừng"];
+
+/// The longest Vietnamese syllable has seven letters ("nghiêng"); a longer token without a
+/// space is a loanword ("Campuchia"), not a syllable.
+const VI_MAX_SYLLABLE: usize = 7;
+
+/// A letter that among the codebook's languages only Vietnamese writes: ă, đ, ơ, ư, ĩ, ũ
+/// and the Latin Extended Additional block (ạ, ả, ế, ộ, ự, ...).
+fn vietnamese_letter(c: char) -> bool {
+    matches!(c, 'ă' | 'Ă' | 'đ' | 'Đ' | 'ơ' | 'Ơ' | 'ư' | 'Ư' | 'ĩ' | 'Ĩ' | 'ũ' | 'Ũ')
+        || ('\u{1EA0}'..='\u{1EF9}').contains(&c)
+}
+
+/// Why a Vietnamese term is refused, if it is: a Vietnamese syllable is not a word ("độc
+/// giả" = reader holds "giả" = fake), so a term must be a phrase of two or more syllables.
+/// Acronyms written in capitals ("CMND"), tokens longer than a syllable ("Campuchia") and
+/// negators are allowed. `vietnamese` says the term sits on a `vi` line; literal terms in
+/// `near`, `unless` and `prefilter` have no language and are checked when they hold a letter
+/// only Vietnamese writes.
+pub(crate) fn vi_syllable_problem(raw: &str, vietnamese: bool) -> Option<String> {
+    if !vietnamese && !raw.chars().any(vietnamese_letter) {
+        return None;
+    }
+    if !raw.chars().any(char::is_lowercase) {
+        return None;
+    }
+    let terms = expand_term(raw).ok()?;
+    let single = terms.iter().find(|t| {
+        t.tail.is_empty()
+            && !t.text.contains(' ')
+            && t.text.chars().count() <= VI_MAX_SYLLABLE
+            && !VI_FUNCTION_WORDS.contains(&t.text.as_str())
+    })?;
+    Some(format!(
+        "Vietnamese term {raw:?}: {:?} is a single syllable, and a Vietnamese syllable is not \
+         a word (\"độc giả\" = reader holds \"giả\" = fake); write the phrase (\"giấy tờ giả\")",
+        single.text
+    ))
+}
+
 struct Ctx<'a> {
     file: &'a str,
     text: &'a str,
@@ -481,6 +524,19 @@ impl Ctx<'_> {
         out
     }
 
+    /// Refuses single-syllable Vietnamese terms ([`vi_syllable_problem`]) in rules and lexicons.
+    fn vi_syllables(&mut self, line: usize, raw: &RawTerms) {
+        for (lang, t) in raw.pairs() {
+            if let Some(m) = vi_syllable_problem(t, lang == "vi") {
+                let l = match line_of(self.text, &format!("\"{t}\"")) {
+                    0 => line,
+                    l => l,
+                };
+                self.err(l, m);
+            }
+        }
+    }
+
     /// Parses a `near`/`unless` element: alternatives separated by `|`, each `@lexicon` or a
     /// literal term. Unknown lexicons are checked later (all files must be loaded first).
     fn alternatives(&mut self, line: usize, raw: &str) -> Vec<TermRef> {
@@ -495,6 +551,9 @@ impl Ctx<'_> {
                     out.push(TermRef::Lexicon(name.to_string()));
                 }
             } else {
+                if let Some(m) = vi_syllable_problem(alt, false) {
+                    self.err(line, m);
+                }
                 match expand_term(alt) {
                     Ok(v) => literals.extend(v),
                     Err(m) => self.err(line, m),
@@ -565,6 +624,7 @@ impl Ctx<'_> {
             }
         };
         let pattern = if let Some(t) = &r.terms {
+            self.vi_syllables(line, t);
             let terms = self.terms(line, t);
             if terms.is_empty() {
                 self.err(line, format!("{what} {id:?}: `terms` is empty"));
@@ -740,6 +800,7 @@ fn build(sources: &[Source]) -> (Codebook, Vec<CodebookError>) {
         // Lexicons may appear in any file kind.
         for (name, lex) in &raw.lexicon {
             let line = line_of(&src.text, &format!("lexicon.{name}"));
+            ctx.vi_syllables(line, &lex.terms());
             let terms = ctx.terms(line, &lex.terms());
             if terms.is_empty() {
                 ctx.err(line, format!("lexicon {name:?} has no terms"));
@@ -1000,6 +1061,26 @@ mod tests {
         assert!(dup
             .iter()
             .any(|e| e.message.contains("duplicate dictionary id")));
+    }
+
+    #[test]
+    fn single_vietnamese_syllables_are_refused() {
+        let t = "id = \"x\"\nversion = \"1\"\nkind = \"lexicon\"\ndescription = \"d\"\n\n[lexicon.forged]\ndescription = \"d\"\nvi = [\"giả\", \"giấy tờ giả\", \"CMND\", \"Campuchia\", \"không\"]\n";
+        let errors = check(&[src("x.toml", t)]);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].line, 8);
+        assert!(errors[0].message.contains("\"giả\""), "{}", errors[0].message);
+        let near = "id = \"c\"\nversion = \"1\"\nkind = \"category\"\ndescription = \"d\"\n\n[[rule]]\nid = \"r\"\nnear = [\"tiền\", \"cán bộ|officer\"]\n";
+        let errors = check(&[src("c.toml", near)]);
+        assert!(
+            errors.iter().any(|e| e.message.contains("\"tiền\"")),
+            "{errors:?}"
+        );
+        assert!(vi_syllable_problem("độc giả", true).is_none());
+        assert!(vi_syllable_problem("bribe", false).is_none());
+        assert!(vi_syllable_problem("{giấy tờ,con dấu} giả", true).is_none());
+        assert!(vi_syllable_problem("{giấy tờ,dấu} giả", true).is_none());
+        assert!(vi_syllable_problem("{hộ chiếu,giả}", true).is_some());
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! [`file_url`] from a path, so they always start with `file://` and are percent-encoded.
 
 use super::{category_color, Excerpt, Sink, SinkOptions};
+use crate::model::DocKind;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -220,7 +221,7 @@ impl HtmlSink<'_> {
             let _ = write!(
                 h,
                 " · {} · BLAKE3 <code>{}</code>",
-                escape(&first.format),
+                escape(first.format.as_str()),
                 escape(doc)
             );
             if versions.len() > 1 {
@@ -235,7 +236,7 @@ impl HtmlSink<'_> {
             for &e in mine {
                 if page != Some(e.page) {
                     page = Some(e.page);
-                    match url.filter(|_| e.format == "pdf") {
+                    match url.filter(|_| e.format == DocKind::Pdf) {
                         Some(u) => {
                             let _ = writeln!(
                                 h,

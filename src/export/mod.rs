@@ -27,7 +27,7 @@ pub use self::jsonl::{excerpt_json, JsonlSink};
 pub use self::md::MdSink;
 
 use crate::index::Hit;
-use crate::model::{Entity, Tag};
+use crate::model::{DocKind, Entity, Tag};
 use std::collections::HashMap;
 use std::io;
 
@@ -43,8 +43,8 @@ pub struct Excerpt {
     pub path: String,
     /// Title, if any.
     pub title: Option<String>,
-    /// File format of the source (`pdf`, `text`, `markdown`, `html`).
-    pub format: String,
+    /// File format of the source.
+    pub format: DocKind,
     /// Document kind (`court`, `report`, `press`, `other`).
     pub kind: String,
     /// Passage language.
@@ -98,6 +98,39 @@ impl From<Hit> for Excerpt {
 }
 
 impl Excerpt {
+    /// The excerpt of a passage just tagged (not read back from an index): what `redflag
+    /// tag` writes for files.
+    pub fn of_passage(
+        document: &crate::model::Document,
+        meta: &crate::model::DocMeta,
+        tp: crate::model::TaggedPassage,
+        dict_version: &str,
+    ) -> Excerpt {
+        Excerpt {
+            doc: document.hash.clone(),
+            path: document.path.clone(),
+            title: document.title.clone(),
+            format: document.kind,
+            kind: meta.kind.clone(),
+            lang: tp.lang,
+            year: meta.year,
+            page: tp.passage.page,
+            passage: tp.passage.ordinal,
+            range: tp.passage.range,
+            ocr_confidence: document
+                .pages
+                .iter()
+                .find(|pg| pg.number == tp.passage.page)
+                .and_then(|pg| pg.ocr_confidence),
+            text: tp.passage.text,
+            tags: tp.tagging.tags,
+            entities: tp.tagging.entities,
+            dict_version: dict_version.to_owned(),
+            metadata: document.metadata.clone(),
+            parent: document.parent.clone(),
+        }
+    }
+
     /// `path:page` citation.
     pub fn citation(&self) -> String {
         format!("{}:{}", self.path, self.page)
@@ -328,11 +361,10 @@ pub(crate) mod tests {
             path: path.into(),
             title: None,
             format: if path.ends_with(".pdf") {
-                "pdf"
+                DocKind::Pdf
             } else {
-                "text"
-            }
-            .into(),
+                DocKind::Text
+            },
             kind: "report".into(),
             lang: "en".into(),
             year: None,

@@ -11,12 +11,18 @@
 mod query;
 mod schema;
 mod search;
+pub mod sync;
 mod tokenize;
 
 pub use query::QueryError;
-pub use search::{Facets, Filters, Hit, SearchRequest, SearchResult, SortOrder};
+pub use search::{
+    EmptyResult, Facets, Filters, Hit, RawFilters, SearchRequest, SearchResult, SortOrder,
+    Vocabulary, KINDS, TOP_DOCUMENTS,
+};
 
-use crate::model::{Document, Passage, Tagging};
+pub use crate::model::{DocMeta, TaggedPassage};
+
+use crate::model::{DocKind, Document};
 use schema::{Fields, REC_FILE, REC_PASSAGE};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -88,30 +94,10 @@ pub struct FileRecord {
     pub passages: u64,
     /// Title (empty when none).
     pub title: String,
-    /// File format.
-    pub format: String,
+    /// File format (`None` only for a record written before it was known).
+    pub format: Option<DocKind>,
     /// Document kind.
     pub kind: String,
-}
-
-/// A passage with its tags, ready to index.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TaggedPassage {
-    /// The passage.
-    pub passage: Passage,
-    /// Its tags and entities.
-    pub tagging: Tagging,
-    /// Its language (see [`crate::classify::language`]).
-    pub lang: String,
-}
-
-/// Document-level metadata stored with every passage.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct DocMeta {
-    /// `court`, `report`, `press`, `other`.
-    pub kind: String,
-    /// The document's year, when known.
-    pub year: Option<u16>,
 }
 
 /// An open index folder.
@@ -120,7 +106,11 @@ pub struct IndexStore {
     reader: IndexReader,
     fields: Fields,
     dir: PathBuf,
+    /// The catalogue of the last reader generation read (see `catalogue_shared`).
+    catalogue_cache: CatalogueCache,
 }
+
+type CatalogueCache = std::sync::Mutex<Option<(u64, std::sync::Arc<HashMap<String, FileRecord>>)>>;
 
 impl std::fmt::Debug for IndexStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -203,6 +193,7 @@ impl IndexStore {
             reader,
             fields,
             dir: dir.to_path_buf(),
+            catalogue_cache: Default::default(),
         })
     }
 
@@ -252,7 +243,7 @@ impl IndexStore {
                 pages: n(f.pages),
                 passages: n(f.passages),
                 title: s(f.title),
-                format: s(f.format),
+                format: DocKind::parse(&s(f.format)),
                 kind: s(f.kind),
             };
             out.insert(rec.key.clone(), rec);
@@ -307,8 +298,53 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Replaces everything indexed for `record.key` with this document's passages and record.
+    /// Replaces everything indexed for the file `entry` with this processed file: its
+    /// passages and record, and those of every document found inside it (keyed by the file's
+    /// key and the document's suffix, see [`crate::pipeline::member_key`]). The records are
+    /// built here from the file and the documents. Documents that were inside an older
+    /// version of the file and are gone are not known here: [`sync::Updater::apply`] removes
+    /// them.
     pub fn replace(
+        &mut self,
+        entry: &crate::ingest::WalkEntry,
+        processed: &crate::pipeline::Processed,
+        dict_version: &str,
+    ) -> Result<(), IndexError> {
+        let record = |key: String, size: u64, p: &crate::pipeline::Processed| FileRecord {
+            key,
+            path: p.document.path.clone(),
+            doc: p.document.hash.clone(),
+            size,
+            mtime_ns: entry.mtime_ns,
+            pages: p.document.pages.len() as u64,
+            passages: p.passages.len() as u64,
+            title: String::new(),
+            format: Some(p.document.kind),
+            kind: String::new(),
+        };
+        let file = record(entry.key.clone(), entry.size, processed);
+        self.replace_document(
+            &file,
+            &processed.document,
+            &processed.meta,
+            &processed.passages,
+            dict_version,
+        )?;
+        for d in &processed.derived {
+            if let Ok(dp) = &d.outcome {
+                let rec = record(
+                    crate::pipeline::member_key(&entry.key, &d.suffix),
+                    d.size,
+                    dp,
+                );
+                self.replace_document(&rec, &dp.document, &dp.meta, &dp.passages, dict_version)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Replaces everything indexed for `record.key` with this document's passages and record.
+    fn replace_document(
         &mut self,
         record: &FileRecord,
         document: &Document,
@@ -384,7 +420,7 @@ impl Writer {
         }
         let record = FileRecord {
             title,
-            format: document.kind.as_str().to_owned(),
+            format: Some(document.kind),
             kind: meta.kind.clone(),
             ..record.clone()
         };
@@ -423,7 +459,7 @@ impl Writer {
         d.add_text(f.doc, &record.doc);
         d.add_text(f.path, &record.path);
         d.add_text(f.title, &record.title);
-        d.add_text(f.format, &record.format);
+        d.add_text(f.format, record.format.map_or("", DocKind::as_str));
         d.add_text(f.kind, &record.kind);
         d.add_u64(f.size, record.size);
         d.add_u64(f.mtime, record.mtime_ns);

@@ -15,3 +15,18 @@ pub use walk::{walk, WalkEntry, WalkError};
 pub fn hash(bytes: &[u8]) -> String {
     blake3::hash(bytes).to_hex().to_string()
 }
+
+/// The bytes read from an indexed file's place are no longer the ones indexed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the file changed since it was indexed; run `redflag index` again")]
+pub struct SourceChanged;
+
+/// Checks that `bytes` are still the document indexed as `doc` (its hash), before anything
+/// is cited from them or marked on them.
+pub fn verify(bytes: &[u8], doc: &str) -> Result<(), SourceChanged> {
+    if blake3::hash(bytes).to_hex().as_str() == doc {
+        Ok(())
+    } else {
+        Err(SourceChanged)
+    }
+}

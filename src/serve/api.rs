@@ -2,17 +2,57 @@
 //!
 //! Every handler validates its input first (a bad query, filter, limit, hash or body is a
 //! `400` naming the problem) and then calls the index and export functions the CLI uses.
-//! Document and year filters become query clauses (`doc:HASH`, `year:YYYY`) added to the
-//! user's query after that query was checked on its own, so error positions point into what
-//! the user typed. Review decisions join hits by [`PassageKey`].
+//! Filters (tag, modality, document, year) are resolved by the same
+//! [`index::Vocabulary::resolve`] the CLI uses, and the query's `tag:`/`modality:`/`kind:`
+//! values are checked against the index: an unknown value is a `400` with a suggestion, never
+//! a silent empty result. Review decisions join hits by [`PassageKey`].
 
 use super::{Backend, Reply, Request, MAX_LIMIT};
 use crate::export::{self, Excerpt, Format, SinkOptions};
 use crate::index::{self, FileRecord, Filters, Hit, IndexError, SearchRequest, SortOrder};
-use crate::model::Modality;
+use crate::model::DocKind;
 use crate::review::{self, Entry, PassageKey, Reviews, Status};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
+
+/// Facet counts of recent selections, kept while the index stays at one version (the
+/// overview and a page's repeated requests are then counted once, not per request).
+#[derive(Debug, Default)]
+pub struct FacetCache {
+    inner: std::sync::Mutex<(u64, HashMap<String, std::sync::Arc<index::Facets>>)>,
+}
+
+/// Selections whose facets are kept at most (the cache is emptied when full).
+const FACET_CACHE_ENTRIES: usize = 256;
+
+impl FacetCache {
+    /// The facets of `query` + `filters`, counted once per index version.
+    pub fn facets(
+        &self,
+        store: &index::IndexStore,
+        query: &str,
+        filters: &Filters,
+    ) -> Result<std::sync::Arc<index::Facets>, IndexError> {
+        let generation = store.generation()?;
+        let key = format!("{query}\u{0}{filters:?}");
+        if let Ok(g) = self.inner.lock() {
+            if g.0 == generation {
+                if let Some(f) = g.1.get(&key) {
+                    return Ok(std::sync::Arc::clone(f));
+                }
+            }
+        }
+        let f = std::sync::Arc::new(store.facets(query, filters)?);
+        if let Ok(mut g) = self.inner.lock() {
+            if g.0 != generation || g.1.len() >= FACET_CACHE_ENTRIES {
+                g.1.clear();
+                g.0 = generation;
+            }
+            g.1.insert(key, std::sync::Arc::clone(&f));
+        }
+        Ok(f)
+    }
+}
 
 /// Longest query accepted, in characters.
 pub const MAX_QUERY_CHARS: usize = 2000;
@@ -110,7 +150,7 @@ impl ReviewFilter {
     }
 }
 
-fn selection(req: &Request) -> Res<Selection> {
+fn selection(req: &Request, b: &dyn Backend) -> Res<Selection> {
     let q = req.param("q").unwrap_or("").to_owned();
     if q.chars().count() > MAX_QUERY_CHARS {
         return Err(bad(format!("query over {MAX_QUERY_CHARS} characters")));
@@ -118,49 +158,18 @@ fn selection(req: &Request) -> Res<Selection> {
     if !q.trim().is_empty() {
         index::validate_query(&q).map_err(|e| IndexError::Query(e).into_fail())?;
     }
-    let tags = req.params_all("tag");
-    for t in &tags {
-        if !t
-            .chars()
-            .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
-        {
-            return Err(bad(format!(
-                "tag {t:?}: a category id is letters, digits, _ or - (e.g. bribery)"
-            )));
-        }
-    }
-    let mut modalities = Vec::new();
-    for m in req.params_all("modality") {
-        modalities.push(Modality::parse(&m).ok_or_else(|| {
-            bad(format!("modality {m:?}: one of asserted, alleged, established, denied, negated, hypothetical"))
-        })?);
-    }
-    let mut clauses = Vec::new();
-    if !q.trim().is_empty() {
-        clauses.push(format!("({q})"));
-    }
-    let docs = req.params_all("doc");
-    for d in &docs {
-        if !review::is_doc_hash(d) {
-            return Err(bad(format!(
-                "doc {d:?}: expected a document hash (64 hex digits)"
-            )));
-        }
-    }
-    if !docs.is_empty() {
-        let any: Vec<String> = docs.iter().map(|d| format!("doc:{d}")).collect();
-        clauses.push(format!("({})", any.join(" OR ")));
-    }
-    let years = req.params_all("year");
-    for y in &years {
-        if y.parse::<u16>().is_err() {
-            return Err(bad(format!("year {y:?}: expected a year such as 2019")));
-        }
-    }
-    if !years.is_empty() {
-        let any: Vec<String> = years.iter().map(|y| format!("year:{y}")).collect();
-        clauses.push(format!("({})", any.join(" OR ")));
-    }
+    let raw = index::RawFilters {
+        tags: req.params_all("tag"),
+        modalities: req.params_all("modality"),
+        docs: req.params_all("doc"),
+        years: req.params_all("year"),
+        tagged: false,
+    };
+    let vocab = b.store().vocabulary(b.categories())?;
+    vocab
+        .check_query(&q)
+        .map_err(|e| IndexError::Query(e).into_fail())?;
+    let mut filters = vocab.resolve(&raw).map_err(bad)?;
     let review = match req.param("review").map(str::trim) {
         None | Some("") | Some("any") => None,
         Some("reviewed") => Some(ReviewFilter::Reviewed),
@@ -176,19 +185,15 @@ fn selection(req: &Request) -> Res<Selection> {
         "document" => SortOrder::Document,
         s => return Err(bad(format!("sort {s:?}: score or document"))),
     };
-    let tagged_only = match req.param("tagged").unwrap_or("") {
+    filters.tagged_only = match req.param("tagged").unwrap_or("") {
         "" | "0" | "false" => false,
         "1" | "true" => true,
         s => return Err(bad(format!("tagged {s:?}: true or false"))),
     };
     Ok(Selection {
-        user_query: q,
-        query: clauses.join(" AND "),
-        filters: Filters {
-            tags,
-            modalities,
-            tagged_only,
-        },
+        user_query: q.clone(),
+        query: q,
+        filters,
         review,
         sort,
     })
@@ -259,8 +264,7 @@ fn all_hits(store: &index::IndexStore, sel: &Selection, reviews: &Reviews) -> Re
             // Only documents with decisions can hold matching passages.
             let mut out = Vec::new();
             for d in reviews.documents() {
-                let q = scoped(&sel.query, d);
-                out.extend(run(store, &q, sel, None, 0)?.hits);
+                out.extend(doc_hits(store, sel, d)?);
             }
             out
         }
@@ -288,12 +292,26 @@ fn doc_order(a: &Hit, b: &Hit) -> std::cmp::Ordering {
         .then(a.passage.cmp(&b.passage))
 }
 
-fn scoped(query: &str, doc: &str) -> String {
-    if query.trim().is_empty() {
-        format!("doc:{doc}")
-    } else {
-        format!("{query} AND doc:{doc}")
+/// Every passage of the selection in one document (the selection's own document filter
+/// still applies).
+fn doc_hits(store: &index::IndexStore, sel: &Selection, doc: &str) -> Res<Vec<Hit>> {
+    if !sel.filters.docs.is_empty() && !sel.filters.docs.iter().any(|d| d == doc) {
+        return Ok(Vec::new());
     }
+    let filters = Filters {
+        docs: vec![doc.to_owned()],
+        ..sel.filters.clone()
+    };
+    Ok(store
+        .search_request(&SearchRequest {
+            query: &sel.query,
+            filters,
+            sort: sel.sort,
+            limit: None,
+            offset: 0,
+            regex: None,
+        })?
+        .hits)
 }
 
 fn run(
@@ -323,7 +341,7 @@ fn review_counts(
     let mut by: BTreeMap<&str, usize> = Status::ALL.iter().map(|s| (s.as_str(), 0)).collect();
     let mut reviewed = 0;
     for d in reviews.documents() {
-        for h in run(store, &scoped(&sel.query, d), sel, None, 0)?.hits {
+        for h in doc_hits(store, sel, d)? {
             if let Some(s) = reviews.get(&key_of(&h)).and_then(|e| e.status) {
                 *by.entry(s.as_str()).or_default() += 1;
                 reviewed += 1;
@@ -342,7 +360,7 @@ pub fn search(req: &Request, b: &dyn Backend) -> Reply {
 }
 
 fn search_inner(req: &Request, b: &dyn Backend) -> Res<Reply> {
-    let sel = selection(req)?;
+    let sel = selection(req, b)?;
     let offset = number(req, "offset", 0, 1_000_000_000)?;
     let limit = number(req, "limit", 20, MAX_LIMIT)?;
     let store = b.store();
@@ -356,8 +374,8 @@ fn search_inner(req: &Request, b: &dyn Backend) -> Res<Reply> {
         let r = run(store, &sel.query, &sel, Some(limit), offset)?;
         (r.hits, r.total)
     };
-    let facets = store.facets(&sel.query, &sel.filters)?;
-    let catalogue = store.catalogue()?;
+    let facets = b.facet_cache().facets(store, &sel.query, &sel.filters)?;
+    let catalogue = store.catalogue_shared()?;
     let by_path: HashMap<&str, &FileRecord> =
         catalogue.values().map(|r| (r.path.as_str(), r)).collect();
     let documents: Vec<Value> = facets
@@ -374,7 +392,13 @@ fn search_inner(req: &Request, b: &dyn Backend) -> Res<Reply> {
         })
         .collect();
     let review = review_counts(store, &sel, &reviews, unfiltered_total)?;
+    let empty = if total == 0 {
+        store.explain_empty(&sel.query, &sel.filters)?
+    } else {
+        None
+    };
     let v = json!({
+        "empty": empty,
         "query": sel.user_query,
         "total": total,
         "offset": offset,
@@ -384,6 +408,7 @@ fn search_inner(req: &Request, b: &dyn Backend) -> Res<Reply> {
             "tag": facets.tag,
             "modality": facets.modality,
             "document": documents,
+            "documents": facets.documents,
             "year": facets.year,
             "kind": facets.kind,
             "lang": facets.lang,
@@ -402,9 +427,10 @@ fn record_by_doc(b: &dyn Backend, doc: &str) -> Res<FileRecord> {
     }
     let mut recs: Vec<FileRecord> = b
         .store()
-        .catalogue()?
-        .into_values()
+        .catalogue_shared()?
+        .values()
         .filter(|r| r.doc == doc)
+        .cloned()
         .collect();
     recs.sort_by(|a, b| a.path.cmp(&b.path));
     recs.into_iter()
@@ -436,13 +462,17 @@ fn page_inner(req: &Request, b: &dyn Backend, doc: &str, n: &str) -> Res<Reply> 
         index::validate_query(&q).map_err(|e| IndexError::Query(e).into_fail())?;
     }
     let store = b.store();
-    let scope = format!("doc:{doc} AND page:{n}");
-    let all = store.search(&scope, &Filters::default(), SortOrder::Document, None)?;
+    let scope = format!("page:{n}");
+    let in_doc = Filters {
+        docs: vec![doc.to_owned()],
+        ..Filters::default()
+    };
+    let all = store.search(&scope, &in_doc, SortOrder::Document, None)?;
     let mut highlights: HashMap<u32, Vec<crate::model::Span>> = HashMap::new();
     if !q.trim().is_empty() {
         let m = store.search(
             &format!("({q}) AND {scope}"),
-            &Filters::default(),
+            &in_doc,
             SortOrder::Document,
             None,
         )?;
@@ -480,7 +510,7 @@ fn page_inner(req: &Request, b: &dyn Backend, doc: &str, n: &str) -> Res<Reply> 
         "text": text,
         "passages": passages,
         "source": format!("/source/{}", rec.doc),
-        "source_page": if rec.format == "pdf" {
+        "source_page": if rec.format == Some(DocKind::Pdf) {
             format!("/source/{}#page={n}", rec.doc)
         } else {
             format!("/source/{}", rec.doc)
@@ -497,7 +527,7 @@ pub fn stats(b: &dyn Backend) -> Reply {
 fn stats_inner(b: &dyn Backend) -> Res<Reply> {
     let store = b.store();
     let reviews = b.reviews();
-    let catalogue = store.catalogue()?;
+    let catalogue = store.catalogue_shared()?;
     let empty = Selection {
         user_query: String::new(),
         query: String::new(),
@@ -515,7 +545,7 @@ fn stats_inner(b: &dyn Backend) -> Res<Reply> {
     };
     let tagged = run(store, "", &tagged_sel, Some(0), 0)?.total;
     let review = review_counts(store, &tagged_sel, &reviews, tagged)?;
-    let facets = store.facets("", &Filters::default())?;
+    let facets = b.facet_cache().facets(store, "", &Filters::default())?;
     let v = json!({
         "documents": catalogue.len(),
         "pages": catalogue.values().map(|r| r.pages).sum::<u64>(),
@@ -631,7 +661,7 @@ fn source_inner(b: &dyn Backend, doc: &str) -> Res<Reply> {
         message: m,
         position: None,
     })?;
-    Ok(if rec.format == "pdf" {
+    Ok(if rec.format == Some(DocKind::Pdf) {
         // The browser's PDF viewer refuses sandboxed documents: no policy on this response
         // (nosniff keeps the bytes a PDF, never HTML).
         Reply::text(200, "application/pdf", bytes)
@@ -665,7 +695,7 @@ fn export_inner(req: &Request, b: &dyn Backend, format: &str) -> Res<Reply> {
             )))
         }
     };
-    let mut sel = selection(req)?;
+    let mut sel = selection(req, b)?;
     sel.sort = SortOrder::Document;
     let reviews = b.reviews();
     let hits = all_hits(b.store(), &sel, &reviews)?;
@@ -675,7 +705,7 @@ fn export_inner(req: &Request, b: &dyn Backend, format: &str) -> Res<Reply> {
         } else {
             format!("Query: {} (exported from redflag serve).", sel.user_query)
         },
-        reviews: review_map(&reviews),
+        reviews: reviews.notes(),
         ..SinkOptions::default()
     };
     let mut buf: Vec<u8> = Vec::new();
@@ -707,23 +737,6 @@ fn export_inner(req: &Request, b: &dyn Backend, format: &str) -> Res<Reply> {
     Ok(reply)
 }
 
-/// Review decisions keyed as [`export::review_key`] names them, for the export sinks.
-pub fn review_map(r: &Reviews) -> HashMap<String, export::ReviewNote> {
-    r.entries()
-        .filter_map(|e| {
-            e.status.map(|s| {
-                (
-                    e.key.to_string(),
-                    export::ReviewNote {
-                        status: s.as_str().to_owned(),
-                        note: e.note.clone(),
-                    },
-                )
-            })
-        })
-        .collect()
-}
-
 /// `GET /export/pdf`: a ZIP of annotated copies of every source PDF with tagged passages in
 /// the selection (stored, not recompressed); copies that cannot be made are listed in
 /// `problems.txt` inside the archive.
@@ -732,17 +745,13 @@ pub fn export_pdf_zip(req: &Request, b: &dyn Backend) -> Reply {
 }
 
 fn export_pdf_zip_inner(req: &Request, b: &dyn Backend) -> Res<Reply> {
-    let mut sel = selection(req)?;
+    let mut sel = selection(req, b)?;
     sel.sort = SortOrder::Document;
     let reviews = b.reviews();
     let hits = all_hits(b.store(), &sel, &reviews)?;
-    let mut by_doc: BTreeMap<String, Vec<Hit>> = BTreeMap::new();
-    for h in hits {
-        if h.format == "pdf" && !h.tags.is_empty() {
-            by_doc.entry(h.doc.clone()).or_default().push(h);
-        }
-    }
-    if by_doc.is_empty() {
+    let excerpts: Vec<Excerpt> = hits.iter().cloned().map(Excerpt::from).collect();
+    let batch = export::pdf::Batch::of(&excerpts);
+    if batch.copies.is_empty() {
         return Err(not_found(
             "no tagged passage of a PDF document in this selection",
         ));
@@ -755,19 +764,19 @@ fn export_pdf_zip_inner(req: &Request, b: &dyn Backend) -> Res<Reply> {
     let mut zw = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let opts =
         zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    let mut used = std::collections::HashSet::new();
+    let mut names = export::pdf::CopyNames::default();
+    let mut done = std::collections::HashSet::new();
     let mut problems = Vec::new();
-    for (doc, hits) in &by_doc {
+    for (doc, _, idx) in &batch.copies {
+        // one copy per document, however many paths it was found at
+        if !done.insert(doc) {
+            continue;
+        }
         let rec = record_by_doc(b, doc)?;
-        match b.annotated_pdf(&rec, hits) {
+        let doc_hits: Vec<Hit> = idx.iter().map(|&i| hits[i].clone()).collect();
+        match b.annotated_pdf(&rec, &doc_hits) {
             Ok(bytes) => {
-                let base = safe_name(&rec.path);
-                let name = if used.insert(base.clone()) {
-                    base
-                } else {
-                    format!("{}-{base}", &doc[..12])
-                };
-                used.insert(name.clone());
+                let name = names.name(&safe_name(&rec.path), doc);
                 zw.start_file(name, opts).map_err(internal)?;
                 std::io::Write::write_all(&mut zw, &bytes).map_err(|e| internal(e.into()))?;
             }
@@ -809,12 +818,12 @@ pub fn export_pdf(req: &Request, b: &dyn Backend, doc: &str) -> Reply {
 
 fn export_pdf_inner(req: &Request, b: &dyn Backend, doc: &str) -> Res<Reply> {
     let rec = record_by_doc(b, doc)?;
-    if rec.format != "pdf" {
+    if rec.format != Some(DocKind::Pdf) {
         return Err(bad(format!("{} is not a PDF", rec.path)));
     }
-    let mut sel = selection(req)?;
+    let mut sel = selection(req, b)?;
     sel.sort = SortOrder::Document;
-    sel.query = scoped(&sel.query, doc);
+    sel.filters.docs = vec![doc.to_owned()];
     let reviews = b.reviews();
     let hits = all_hits(b.store(), &sel, &reviews)?;
     let bytes = b.annotated_pdf(&rec, &hits).map_err(|m| Fail {
@@ -847,7 +856,7 @@ mod tests {
             at: String::new(),
         });
         let opts = SinkOptions {
-            reviews: review_map(&reviews),
+            reviews: reviews.notes(),
             ..SinkOptions::default()
         };
         let mut buf = Vec::new();

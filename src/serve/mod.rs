@@ -9,6 +9,9 @@
 //! files, looked up by document hash in the catalogue, and the review log).
 //!
 //! Safety rules kept here:
+//! - every request passes [`guard::Access::check`] first: loopback `Host` names only (unless
+//!   remote serving was allowed), no foreign `Origin`, JSON-only `POST` bodies, and the
+//!   access token printed at start (a cookie after the first page load);
 //! - the page renders document text with `textContent` only, and every HTML response carries
 //!   a strict Content-Security-Policy (no inline script, no remote origin);
 //! - no path from a request ever reaches the file system: source files are served by
@@ -17,6 +20,9 @@
 //!   a `400` with a JSON error (`/api/`) or an HTML error page (elsewhere).
 
 pub mod api;
+pub mod guard;
+
+pub use guard::Access;
 
 use crate::index::{FileRecord, Hit, IndexStore};
 use crate::review::{Entry, Reviews};
@@ -49,6 +55,11 @@ pub trait Backend: Sync {
     fn source(&self, record: &FileRecord) -> Result<Vec<u8>, String>;
     /// An annotated copy of a source PDF with these hits marked.
     fn annotated_pdf(&self, record: &FileRecord, hits: &[Hit]) -> Result<Vec<u8>, String>;
+    /// The facet counts kept per index version.
+    fn facet_cache(&self) -> &api::FacetCache;
+    /// The category ids of the codebook in use (valid filter values even before any passage
+    /// carries them).
+    fn categories(&self) -> &[String];
 }
 
 /// Errors of the server.
@@ -116,6 +127,8 @@ pub struct Request {
     pub params: Vec<(String, String)>,
     /// The body (at most [`MAX_BODY`] bytes).
     pub body: Vec<u8>,
+    /// The request headers, in order (names as sent).
+    pub headers: Vec<(String, String)>,
 }
 
 impl Request {
@@ -127,7 +140,24 @@ impl Request {
             path: path.to_owned(),
             params: parse_query(query),
             body,
+            headers: Vec::new(),
         }
+    }
+
+    /// Every value of a header (names compared without case).
+    pub fn headers_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers
+            .iter()
+            .filter(move |(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The first value of a header.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     /// The first value of a parameter.
@@ -209,14 +239,15 @@ impl Server {
         self.inner.server_addr().to_ip()
     }
 
-    /// Answers requests on `workers` threads until `stop` is set.
-    pub fn run(&self, backend: &dyn Backend, stop: &AtomicBool, workers: usize) {
+    /// Answers requests on `workers` threads until `stop` is set; every request passes
+    /// `access` first.
+    pub fn run(&self, backend: &dyn Backend, access: &Access, stop: &AtomicBool, workers: usize) {
         std::thread::scope(|s| {
             for _ in 0..workers.max(1) {
                 s.spawn(|| {
                     while !stop.load(Ordering::SeqCst) {
                         match self.inner.recv_timeout(Duration::from_millis(200)) {
-                            Ok(Some(req)) => handle(req, backend),
+                            Ok(Some(req)) => handle(req, backend, access),
                             Ok(None) => {}
                             Err(_) => break,
                         }
@@ -227,9 +258,19 @@ impl Server {
     }
 }
 
-fn handle(mut req: tiny_http::Request, backend: &dyn Backend) {
+fn handle(mut req: tiny_http::Request, backend: &dyn Backend, access: &Access) {
     let method = req.method().as_str().to_owned();
     let url = req.url().to_owned();
+    let headers: Vec<(String, String)> = req
+        .headers()
+        .iter()
+        .map(|h| {
+            (
+                h.field.as_str().as_str().to_owned(),
+                h.value.as_str().to_owned(),
+            )
+        })
+        .collect();
     let declared = req
         .headers()
         .iter()
@@ -245,7 +286,11 @@ fn handle(mut req: tiny_http::Request, backend: &dyn Backend) {
             .read_to_end(&mut body)
         {
             Ok(_) if body.len() > MAX_BODY => too_large(&url),
-            Ok(_) => respond(&Request::new(&method, &url, body), backend),
+            Ok(_) => {
+                let mut r = Request::new(&method, &url, body);
+                r.headers = headers;
+                respond_checked(&r, backend, access)
+            }
             Err(e) => api::error_reply(&url, 400, &format!("cannot read the request: {e}"), None),
         }
     };
@@ -281,6 +326,21 @@ fn too_large(url: &str) -> Reply {
         &format!("request body over {MAX_BODY} bytes"),
         None,
     )
+}
+
+/// Checks a request against `access`, then routes it ([`respond`]); a first page load with
+/// the token in its URL gets the token cookie.
+pub fn respond_checked(req: &Request, backend: &dyn Backend, access: &Access) -> Reply {
+    match access.check(req) {
+        Err(refusal) => refusal,
+        Ok(granted) => {
+            let reply = respond(req, backend);
+            match granted.set_cookie {
+                Some(c) => reply.with_header("Set-Cookie", c),
+                None => reply,
+            }
+        }
+    }
 }
 
 /// Routes one request; never panics (a handler panic becomes a 500).

@@ -45,6 +45,28 @@ pub struct GoldRecord {
     /// Language code.
     #[serde(default)]
     pub lang: String,
+    /// Every other field of the line (`source`, `source_kind`, `note`, ...), for `--by` and
+    /// `--split`.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+impl GoldRecord {
+    /// The value of a field of the gold line as text (`""` when absent; a non-string value
+    /// as its JSON).
+    pub fn field(&self, name: &str) -> String {
+        match name {
+            "id" => self.id.clone(),
+            "lang" => self.lang.clone(),
+            "modality" => self.modality.clone(),
+            "text" => self.text.clone(),
+            _ => match self.extra.get(name) {
+                None => String::new(),
+                Some(serde_json::Value::String(s)) => s.clone(),
+                Some(v) => v.to_string(),
+            },
+        }
+    }
 }
 
 /// A malformed gold line.
@@ -109,6 +131,14 @@ pub struct Report {
     pub negative_fp_rate: f64,
     /// Gold-negative passages.
     pub negatives: usize,
+    /// Modality accuracy on the gold-positive passages that got at least one corruption tag
+    /// (the modality of what was found, apart from what was missed).
+    pub modality_acc_found: f64,
+    /// Gold-positive passages with at least one predicted corruption tag.
+    pub found: usize,
+    /// Modality confusion on gold-positive passages: gold modality → predicted passage
+    /// modality (`none` when no corruption tag was predicted) → passages.
+    pub modality_confusion: BTreeMap<String, BTreeMap<String, usize>>,
 }
 
 fn prf(tp: usize, fp: usize, fn_: usize) -> (f64, f64, f64) {
@@ -150,6 +180,8 @@ pub fn evaluate(gold: &[GoldRecord], predictions: &BTreeMap<String, Tagging>) ->
     let mut counts: BTreeMap<&str, (usize, usize, usize)> =
         all.iter().map(|l| (*l, (0, 0, 0))).collect();
     let (mut mod_ok, mut mod_n, mut neg_n, mut neg_fp) = (0usize, 0usize, 0usize, 0usize);
+    let (mut found_ok, mut found_n) = (0usize, 0usize);
+    let mut confusion: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     for g in gold {
         let p = predictions.get(&g.id).unwrap_or(&empty);
         let pl: Vec<&str> = p.tags.iter().map(|t| t.category.as_str()).collect();
@@ -173,6 +205,15 @@ pub fn evaluate(gold: &[GoldRecord], predictions: &BTreeMap<String, Tagging>) ->
                 "none".into()
             };
             mod_ok += usize::from(pm == g.modality);
+            if p_pos {
+                found_n += 1;
+                found_ok += usize::from(pm == g.modality);
+            }
+            *confusion
+                .entry(g.modality.clone())
+                .or_default()
+                .entry(pm)
+                .or_default() += 1;
         } else {
             neg_n += 1;
             neg_fp += usize::from(p_pos);
@@ -215,7 +256,96 @@ pub fn evaluate(gold: &[GoldRecord], predictions: &BTreeMap<String, Tagging>) ->
             0.0
         },
         negatives: neg_n,
+        modality_acc_found: if found_n > 0 {
+            found_ok as f64 / found_n as f64
+        } else {
+            0.0
+        },
+        found: found_n,
+        modality_confusion: confusion,
     }
+}
+
+/// Reports per value of a field of the gold lines (`lang`, `source_kind`, any key): each
+/// value's passages scored on their own, as `score.py` would score that subset.
+pub fn evaluate_by(
+    gold: &[GoldRecord],
+    predictions: &BTreeMap<String, Tagging>,
+    field: &str,
+) -> BTreeMap<String, Report> {
+    let mut groups: BTreeMap<String, Vec<GoldRecord>> = BTreeMap::new();
+    for g in gold {
+        groups.entry(g.field(field)).or_default().push(g.clone());
+    }
+    groups
+        .into_iter()
+        .map(|(k, v)| (k, evaluate(&v, predictions)))
+        .collect()
+}
+
+/// How `--split` cuts a gold file: the key whose hash decides the side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SplitBy {
+    /// The web site of `source` (`split.py`'s default).
+    Site,
+    /// The `source_kind` field.
+    SourceKind,
+    /// The `lang` field.
+    Lang,
+}
+
+/// The site of a gold line's `source`, as `split.py` computes it: the URL's network location
+/// (`urllib.parse.urlsplit(...).netloc`, port included), lowercased, without the labels `www`,
+/// `m` and `amp`, its last three labels joined; the id when nothing is left.
+pub fn site(rec: &GoldRecord) -> String {
+    let host = netloc(&rec.field("source")).to_lowercase();
+    let parts: Vec<&str> = host
+        .split('.')
+        .filter(|p| !matches!(*p, "www" | "m" | "amp"))
+        .collect();
+    if parts.is_empty() {
+        return rec.id.clone();
+    }
+    parts[parts.len().saturating_sub(3)..].join(".")
+}
+
+/// `urllib.parse.urlsplit(url).netloc`: after an optional `scheme:`, the part after `//` up
+/// to the first `/`, `?` or `#`; empty without `//`.
+fn netloc(url: &str) -> &str {
+    let rest = match url.find(':') {
+        Some(i)
+            if i > 0
+                && url[..i].starts_with(|c: char| c.is_ascii_alphabetic())
+                && url[..i]
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')) =>
+        {
+            &url[i + 1..]
+        }
+        _ => url,
+    };
+    match rest.strip_prefix("//") {
+        Some(r) => &r[..r.find(['/', '?', '#']).unwrap_or(r.len())],
+        None => "",
+    }
+}
+
+/// `split.py`'s bucket of a key: the first 32 bits of its SHA-256 over `0xFFFFFFFF`.
+pub fn bucket(key: &str) -> f64 {
+    use sha2::{Digest, Sha256};
+    let d = Sha256::digest(key.as_bytes());
+    let v = u32::from_be_bytes([d[0], d[1], d[2], d[3]]);
+    f64::from(v) / f64::from(u32::MAX)
+}
+
+/// Whether a gold line falls on the check side of `split.py`'s partition.
+pub fn is_check(rec: &GoldRecord, by: SplitBy, check_share: f64) -> bool {
+    let key = match by {
+        SplitBy::Site => site(rec),
+        SplitBy::SourceKind => rec.field("source_kind"),
+        SplitBy::Lang => rec.field("lang"),
+    };
+    bucket(&key) < check_share
 }
 
 /// Tags every gold record with `tagger` and scores the result: what `redflag eval` prints.
@@ -272,11 +402,46 @@ impl fmt::Display for Report {
             "modality accuracy {:.3} on {} positive passages",
             self.modality_acc, self.positives
         )?;
-        write!(
+        writeln!(
             f,
             "false-positive rate on {} negative passages {:.3}",
             self.negatives, self.negative_fp_rate
-        )
+        )?;
+        writeln!(
+            f,
+            "modality accuracy {:.3} on the {} positive passages where a label was found",
+            self.modality_acc_found, self.found
+        )?;
+        // The confusion table: gold rows × predicted columns, every modality that occurs.
+        let mut cols: Vec<&str> = Vec::new();
+        for row in self.modality_confusion.values() {
+            for k in row.keys() {
+                if !cols.contains(&k.as_str()) {
+                    cols.push(k);
+                }
+            }
+        }
+        let order = |m: &str| {
+            Modality::PRECEDENCE
+                .iter()
+                .position(|x| x.as_str() == m)
+                .unwrap_or(usize::MAX)
+        };
+        cols.sort_by_key(|m| (order(m), m.to_string()));
+        write!(f, "\nmodality (gold \\ predicted) {:>12}", "")?;
+        for c in &cols {
+            write!(f, " {c:>12}")?;
+        }
+        let mut rows: Vec<&String> = self.modality_confusion.keys().collect();
+        rows.sort_by_key(|m| (order(m), m.to_string()));
+        for r in rows {
+            write!(f, "\n{r:>40}")?;
+            for c in &cols {
+                let n = self.modality_confusion[r].get(*c).copied().unwrap_or(0);
+                write!(f, " {n:>12}")?;
+            }
+        }
+        Ok(())
     }
 }
 

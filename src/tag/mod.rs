@@ -23,6 +23,7 @@
 pub mod entities;
 pub mod eval;
 mod explain;
+pub mod learned;
 pub mod modality;
 mod scan;
 pub mod selftest;
@@ -126,6 +127,18 @@ pub struct Tagger {
     cats: Vec<CCat>,
     modality: modality::Compiled,
     entities: entities::Compiled,
+    /// Every lexicon's name and term set, sorted by name (the model's `lex:` features).
+    lexicon_sets: Vec<(String, u32)>,
+    /// The learned second opinion, if any.
+    learned: Option<Learned>,
+}
+
+/// A model with its gate resolved to term sets.
+#[derive(Debug)]
+struct Learned {
+    model: learned::Model,
+    /// Every group needs a hit of one of its sets (a group of unknown lexicons never holds).
+    gate: Vec<Vec<u32>>,
 }
 
 /// Builds term sets and the pattern table.
@@ -290,6 +303,8 @@ pub(crate) struct Analysis {
     pub tagging: Tagging,
     /// `(category id, rule name)` of every rule that fired after vetoes.
     pub fired: Vec<(String, String)>,
+    /// The model's features of the passage (when asked for).
+    pub features: Vec<learned::Occurrence>,
 }
 
 impl Tagger {
@@ -369,6 +384,9 @@ impl Tagger {
         }
         let modality = modality::Compiled::new(codebook, &mut |t| sets.add(t));
         let lex_sets = sets.lexicons.clone();
+        let mut lexicon_sets: Vec<(String, u32)> =
+            lex_sets.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        lexicon_sets.sort();
         let entities = entities::Compiled::new(codebook, &lex_sets, &mut |t| sets.add(t));
         let build = |patterns: &[&str]| {
             scan::Literals::new(patterns).map_err(|e| CodebookError {
@@ -420,7 +438,42 @@ impl Tagger {
             cats,
             modality,
             entities,
+            lexicon_sets,
+            learned: None,
         })
+    }
+
+    /// Sets (or removes) the learned second opinion. Gate lexicons this codebook does not
+    /// know are ignored; a gate group with no known lexicon keeps the model silent.
+    pub fn set_model(&mut self, model: Option<learned::Model>) {
+        self.learned = model.map(|model| {
+            let gate = model
+                .gate
+                .iter()
+                .map(|g| {
+                    g.iter()
+                        .filter_map(|name| {
+                            self.lexicon_sets
+                                .iter()
+                                .find(|(n, _)| n == name)
+                                .map(|(_, s)| *s)
+                        })
+                        .collect()
+                })
+                .collect();
+            Learned { model, gate }
+        });
+    }
+
+    /// The learned second opinion in use, if any.
+    pub fn model(&self) -> Option<&learned::Model> {
+        self.learned.as_ref().map(|l| &l.model)
+    }
+
+    /// The features the model sees in a text (computed with the rules alone): what
+    /// `redflag train` learns from.
+    pub fn model_features(&self, text: &str) -> Vec<learned::Occurrence> {
+        self.analyze_impl(text, false, true).features
     }
 
     /// Tags one text (a passage). Spans are byte ranges into `text`.
@@ -506,11 +559,17 @@ impl Tagger {
     /// `every_category`: evaluate exclusions even where no rule can fire, and record every
     /// rule that fired (self-test).
     pub(crate) fn analyze_with(&self, text: &str, every_category: bool) -> Analysis {
+        self.analyze_impl(text, every_category, false)
+    }
+
+    /// `features`: collect the model's features (and run no model).
+    fn analyze_impl(&self, text: &str, every_category: bool, features: bool) -> Analysis {
         let raw = self.scan(text);
-        if raw.is_empty() {
+        if raw.is_empty() && !features {
             return Analysis {
                 tagging: Tagging::default(),
                 fired: Vec::new(),
+                features: Vec::new(),
             };
         }
         let hits = Hits::new(raw, self.nsets);
@@ -526,15 +585,24 @@ impl Tagger {
                     || (hits.any_of(&c.trigger) && c.rules.iter().any(|r| Self::possible(r, &hits)))
             })
             .collect();
+        let mut fired_cats: Vec<(usize, Span)> = Vec::new();
         if !possible.iter().any(|&p| p) {
+            let features = self.second_opinion(text, &hits, None, &mut tags, &fired_cats, features);
             let entities = self.entities.find(text, &hits);
             return Analysis {
                 tagging: Tagging { tags, entities },
                 fired,
+                features,
             };
         }
         let layout = Layout::new(text);
-        for (cat, _) in self.cats.iter().zip(&possible).filter(|(_, p)| **p) {
+        for (ci, (cat, _)) in self
+            .cats
+            .iter()
+            .zip(&possible)
+            .enumerate()
+            .filter(|(_, (_, p))| **p)
+        {
             let mut vetoed = vec![false; layout.sentences.len()];
             for ex in &cat.exclusions {
                 if !Self::possible(ex, &hits) {
@@ -589,6 +657,9 @@ impl Tagger {
                     spans,
                 });
             }
+            if let Some(h) = rule_hits.iter().find(|h| h.weight > 0.0) {
+                fired_cats.push((ci, h.spans.first().copied().unwrap_or(Span { start: 0, end: 0 })));
+            }
             let score: f32 = rule_hits.iter().map(|h| h.weight).sum();
             if rule_hits.is_empty() || score + 1e-6 < cat.threshold {
                 continue;
@@ -612,11 +683,155 @@ impl Tagger {
                 modality_cue: cue,
             });
         }
+        let features = self.second_opinion(
+            text,
+            &hits,
+            Some(&layout),
+            &mut tags,
+            &fired_cats,
+            features,
+        );
         let entities = self.entities.find(text, &hits);
         Analysis {
             tagging: Tagging { tags, entities },
             fired,
+            features,
         }
+    }
+
+    /// The model's features of a passage: its words, the lexicons hit, the categories whose
+    /// rules fired, the categories tagged.
+    fn occurrences(
+        &self,
+        text: &str,
+        hits: &Hits,
+        tags: &[Tag],
+        fired_cats: &[(usize, Span)],
+    ) -> Vec<learned::Occurrence> {
+        let mut out = Vec::new();
+        learned::text_features(text, &mut out);
+        for (name, set) in &self.lexicon_sets {
+            if let Some(h) = hits.of(*set).first() {
+                out.push(learned::Occurrence {
+                    feature: format!("lex:{name}"),
+                    span: Span::from((h.start as usize, h.end as usize)),
+                });
+            }
+        }
+        for (ci, span) in fired_cats {
+            out.push(learned::Occurrence {
+                feature: format!("rule:{}", self.cats[*ci].id),
+                span: *span,
+            });
+        }
+        for t in tags {
+            out.push(learned::Occurrence {
+                feature: format!("tag:{}", t.category),
+                span: t.spans.first().copied().unwrap_or(Span { start: 0, end: 0 }),
+            });
+        }
+        out
+    }
+
+    /// Runs the learned second opinion after the rules (see [`learned`]): adds at most one
+    /// corruption tag the rules missed. With `collect`, returns the features instead.
+    fn second_opinion(
+        &self,
+        text: &str,
+        hits: &Hits,
+        layout: Option<&Layout>,
+        tags: &mut Vec<Tag>,
+        fired_cats: &[(usize, Span)],
+        collect: bool,
+    ) -> Vec<learned::Occurrence> {
+        if collect {
+            return self.occurrences(text, hits, tags, fired_cats);
+        }
+        let Some(l) = &self.learned else {
+            return Vec::new();
+        };
+        // The cheap checks first: the gate's lexicons, then the rules' own verdict.
+        if !l.gate.iter().all(|g| g.iter().any(|&s| hits.any(s))) {
+            return Vec::new();
+        }
+        let is_corruption = |c: &str| eval::CORRUPTION.contains(&c);
+        if l.model.only_untagged && tags.iter().any(|t| is_corruption(&t.category)) {
+            return Vec::new();
+        }
+        let occ = self.occurrences(text, hits, tags, fired_cats);
+        let mut names: Vec<&str> = occ.iter().map(|o| o.feature.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        let best = l
+            .model
+            .score(&names)
+            .into_iter()
+            .filter(|s| {
+                let c = &l.model.categories[s.category];
+                is_corruption(c)
+                    && s.p >= l.model.threshold
+                    && !tags.iter().any(|t| &t.category == c)
+            })
+            .max_by(|a, b| a.p.total_cmp(&b.p));
+        let Some(best) = best else {
+            return Vec::new();
+        };
+        let category = l.model.categories[best.category].clone();
+        let mut rules = Vec::new();
+        for (f, w) in best.top.iter().take(5) {
+            let spans: Vec<Span> = occ
+                .iter()
+                .filter(|o| &o.feature == f && o.span.end > o.span.start)
+                .map(|o| o.span)
+                .take(3)
+                .collect();
+            rules.push(RuleHit {
+                rule: format!("model:{category}:{f}"),
+                weight: *w,
+                spans,
+            });
+        }
+        let mut spans: Vec<Span> = rules.iter().flat_map(|r| r.spans.iter().copied()).collect();
+        spans.sort_unstable();
+        spans.dedup();
+        let units: Vec<Vec<Span>> = spans.iter().map(|s| vec![*s]).collect();
+        let own;
+        let layout = match layout {
+            Some(l) => l,
+            None => {
+                own = Layout::new(text);
+                &own
+            }
+        };
+        let (modality, cue) = self.modality.decide(&units, text, hits, layout);
+        let pos = self
+            .cats
+            .iter()
+            .position(|c| c.id == category)
+            .unwrap_or(usize::MAX);
+        let at = tags
+            .iter()
+            .position(|t| {
+                self.cats
+                    .iter()
+                    .position(|c| c.id == t.category)
+                    .unwrap_or(usize::MAX)
+                    > pos
+            })
+            .unwrap_or(tags.len());
+        tags.insert(
+            at,
+            Tag {
+                category: category.clone(),
+                modality,
+                score: best.p,
+                rule: format!("model:{category}"),
+                spans,
+                rules,
+                modality_cue: cue,
+            },
+        );
+        Vec::new()
     }
 
     /// Whether the rule's literals were all hit (a cheap necessary condition).

@@ -41,6 +41,14 @@ pub(crate) struct Compiled {
     negators: Option<u32>,
 }
 
+/// Words after a negator within which an allegation cue is part of what did not happen
+/// ("did not report investigating, prosecuting or convicting officials for alleged complicity").
+const NEGATOR_REACH_ALLEGED: u32 = 10;
+
+/// Words after a negator within which a conviction cue is negated ("nor were any government
+/// officials convicted").
+const NEGATOR_REACH_ESTABLISHED: u32 = 6;
+
 /// Strength of a cue's modality for one tag (lower is stronger).
 fn strength(m: Modality) -> u8 {
     match m {
@@ -119,20 +127,25 @@ impl Compiled {
         let inside = |a: (usize, usize), b: (usize, usize)| {
             b.0 <= a.0 && a.1 <= b.1 && (b.1 - b.0) > (a.1 - a.0)
         };
-        // An allegation or conviction cue right after a negator is not one ("did not
-        // investigate reports of ...", "not convicted").
+        // An allegation or conviction cue in the clause of a negator before it is not one:
+        // "not convicted", "nor were any officials convicted", "did not report investigating
+        // officials for alleged complicity" (the allegation is the object of what was not
+        // done; the statement itself is the author's).
         let negated = |ci: usize, hr: (usize, usize)| {
-            let m = self.cues[ci].modality;
-            if !matches!(m, Modality::Alleged | Modality::Established) {
-                return false;
-            }
+            let reach = match self.cues[ci].modality {
+                Modality::Alleged => NEGATOR_REACH_ALLEGED,
+                Modality::Established => NEGATOR_REACH_ESTABLISHED,
+                _ => return false,
+            };
             let Some(n) = self.negators else {
                 return false;
             };
             hits.of(n).iter().any(|h| {
-                (h.end as usize) <= hr.0
-                    && layout.sentence_of(h.start as usize) == layout.sentence_of(hr.0)
-                    && layout.distance((h.start as usize, h.end as usize), hr) <= 4
+                let nr = (h.start as usize, h.end as usize);
+                nr.1 <= hr.0
+                    && layout.sentence_of(nr.0) == layout.sentence_of(hr.0)
+                    && layout.distance(nr, hr) <= reach
+                    && !self.blocked(hits, nr.1, hr.0)
             })
         };
         let cues: Vec<(usize, (usize, usize))> = cues
@@ -232,5 +245,231 @@ impl Compiled {
                 )
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::codebook::{Codebook, Source};
+    use crate::model::Modality;
+    use crate::tag::Tagger;
+
+    /// One category whose only rule is the bribe word in each language, and the shipped
+    /// modality cues: the cases below test the cues, not the category rules.
+    fn tagger() -> Tagger {
+        let cat = "id = \"bribe\"\nversion = \"1\"\nkind = \"category\"\ndescription = \"d\"\n\
+                   [[rule]]\nid = \"w\"\nterms.en = [\"brib*\"]\nterms.id = [\"suap\"]\n\
+                   terms.ms = [\"rasuah\"]\nterms.tl = [\"suhol\", \"lagay\"]\n\
+                   terms.vi = [\"hối lộ\"]\nterms.th = [\"สินบน\"]\n";
+        let cb = Codebook::from_sources(&[
+            Source {
+                name: "modality.toml".into(),
+                text: include_str!("../../dictionaries/modality.toml").into(),
+            },
+            Source {
+                name: "bribe.toml".into(),
+                text: cat.into(),
+            },
+        ])
+        .unwrap();
+        Tagger::new(&cb).unwrap()
+    }
+
+    fn check(cases: &[(&str, Modality)]) {
+        let t = tagger();
+        let mut wrong = Vec::new();
+        for (text, want) in cases {
+            let got = t.tag(text);
+            let m = got.tags.first().map(|t| t.modality);
+            if m != Some(*want) {
+                wrong.push(format!("{text:?}: want {want:?}, got {m:?}"));
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+
+    use Modality::*;
+
+    #[test]
+    fn english_attribution_binds_to_its_clause() {
+        check(&[
+            ("The border guard took bribes at the crossing.", Asserted),
+            (
+                "Witnesses said the border guard took bribes at the crossing.",
+                Alleged,
+            ),
+            (
+                "The border guard took bribes, the indictment says.",
+                Alleged,
+            ),
+            (
+                "The clerk was charged with taking bribes from recruiters.",
+                Alleged,
+            ),
+            ("The mayor was arrested for accepting bribes.", Alleged),
+            ("Two wardens are under investigation for bribery.", Alleged),
+            (
+                "Prosecutors believe the ring ran for years. The clerk took bribes for each visa.",
+                Alleged,
+            ),
+        ]);
+    }
+
+    #[test]
+    fn english_outcomes_and_answers() {
+        check(&[
+            (
+                "The inspector pleaded guilty to taking bribes.",
+                Established,
+            ),
+            (
+                "A jury convicted the sergeant of soliciting bribes.",
+                Established,
+            ),
+            (
+                "He admitted he had accepted bribes from the brothel owner.",
+                Established,
+            ),
+            (
+                "The minister denied that he had accepted any bribes.",
+                Denied,
+            ),
+            (
+                "The ministry rejected allegations that staff took bribes.",
+                Denied,
+            ),
+            ("The court acquitted the officer of taking bribes.", Negated),
+            (
+                "Investigators found no evidence that the guard took bribes.",
+                Negated,
+            ),
+        ]);
+    }
+
+    #[test]
+    fn english_possibility_and_law() {
+        check(&[
+            (
+                "Low pay may push some guards to accept bribes.",
+                Hypothetical,
+            ),
+            (
+                "Officials could be tempted to take bribes at remote posts.",
+                Hypothetical,
+            ),
+            (
+                "Bribery of a public official is punishable by ten years.",
+                Hypothetical,
+            ),
+            (
+                "The convention requires states to criminalize bribery.",
+                Hypothetical,
+            ),
+        ]);
+    }
+
+    #[test]
+    fn negated_action_keeps_the_authors_voice() {
+        check(&[
+            // The allegation is the object of what the government did not do.
+            (
+                "The government did not report investigating or prosecuting officials for alleged bribery.",
+                Asserted,
+            ),
+            // Descriptors are not attributions.
+            ("Guards took bribes to free suspected traffickers.", Asserted),
+            // Concessive background is the author's frame, not an attribution.
+            (
+                "Despite reports of officials taking bribes, no one has been prosecuted.",
+                Asserted,
+            ),
+            (
+                "According to the UNODC, bribery of border officials sustains smuggling.",
+                Asserted,
+            ),
+            // A conviction under a negator is none.
+            ("No officials were ever convicted, though guards openly took bribes.", Asserted),
+        ]);
+    }
+
+    #[test]
+    fn indonesian_and_malay() {
+        check(&[
+            ("Kepala kantor itu diduga menerima suap dari calo.", Alleged),
+            ("Menurut polisi, petugas menerima suap dari agen.", Alleged),
+            (
+                "Petugas itu ditetapkan sebagai tersangka kasus suap.",
+                Alleged,
+            ),
+            (
+                "Hakim memvonis terdakwa; ia divonis empat tahun karena suap.",
+                Established,
+            ),
+            (
+                "Pejabat itu membantah menerima suap dari perusahaan.",
+                Denied,
+            ),
+            ("Tuduhan suap itu tidak terbukti di pengadilan.", Negated),
+            ("Pegawai yang rawan suap perlu diawasi.", Hypothetical),
+            ("Pegawai imigresen itu didakwa menerima rasuah.", Alleged),
+            (
+                "Mahkamah mensabitkan pegawai itu atas kesalahan rasuah.",
+                Established,
+            ),
+            ("Pegawai itu menafikan menerima rasuah.", Denied),
+        ]);
+    }
+
+    #[test]
+    fn tagalog() {
+        check(&[
+            ("Tumanggap umano ng suhol ang mga tauhan ng BI.", Alleged),
+            ("Ayon sa senador, may lagay sa bawat pasahero.", Alleged),
+            (
+                "Hinatulan ang opisyal dahil sa pagtanggap ng suhol.",
+                Established,
+            ),
+            (
+                "Mariing itinanggi ng hepe na tumanggap siya ng suhol.",
+                Denied,
+            ),
+            (
+                "Walang ebidensya na tumanggap ng suhol ang kawani.",
+                Negated,
+            ),
+            (
+                "Maaaring humingi ng lagay ang ilang tiwaling kawani.",
+                Hypothetical,
+            ),
+        ]);
+    }
+
+    #[test]
+    fn vietnamese() {
+        check(&[
+            (
+                "Cán bộ hải quan bị cáo buộc nhận hối lộ của đường dây.",
+                Alleged,
+            ),
+            ("Theo cơ quan điều tra, cán bộ đã nhận hối lộ.", Alleged),
+            (
+                "Tòa tuyên phạt cựu cán bộ 8 năm tù về tội nhận hối lộ.",
+                Established,
+            ),
+            ("Ông ta phủ nhận việc nhận hối lộ.", Denied),
+            ("Không có bằng chứng cho thấy cán bộ nhận hối lộ.", Negated),
+            ("Cán bộ có thể nhận hối lộ để làm ngơ.", Hypothetical),
+        ]);
+    }
+
+    #[test]
+    fn thai() {
+        check(&[
+            ("เจ้าหน้าที่ถูกกล่าวหาว่ารับสินบนจากนายหน้า", Alleged),
+            ("ศาลพิพากษาจำคุกเจ้าหน้าที่ที่รับสินบน", Established),
+            ("ผู้กำกับปฏิเสธว่าไม่ได้รับสินบน", Denied),
+            ("คณะกรรมการไม่พบหลักฐานว่ามีการรับสินบน", Negated),
+            ("เจ้าหน้าที่อาจรับสินบนเพื่อปล่อยรถผ่านด่าน", Hypothetical),
+        ]);
     }
 }

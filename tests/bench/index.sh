@@ -14,7 +14,7 @@ THREADS=${2:-2}
 need() { command -v "$1" >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq "$2" >/dev/null; }; }
 need pdftotext poppler-utils
 [ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
-cargo build --release -q --bins
+cargo build --release -q --features bench-tools --bins
 BIN=./target/release/redflag
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT

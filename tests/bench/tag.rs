@@ -5,8 +5,9 @@
 //! ```
 //!
 //! Splits the file into passages at blank lines, compiles every embedded dictionary once, then
-//! times two passes over all passages on this thread: the automaton pass alone (the floor the
-//! rules add to) and full tagging (automaton, rules, modality, entities). Figures are MB per
+//! times three passes over all passages on this thread: the automaton pass alone (the floor the
+//! rules add to), tagging by the rules alone, and full tagging as the CLI does it (automaton,
+//! rules, modality, entities, the built-in learned second opinion). Figures are MB per
 //! CPU-second of this thread (Linux `schedstat`), so a busy machine does not distort a
 //! per-core figure, with the wall-clock figure beside them. Exits with 1 when full tagging is
 //! below `--min` (default 200 MB/s); `--repeat N` tags everything N times (for a profiler).
@@ -84,7 +85,7 @@ fn main() -> ExitCode {
     let (build, _) = timed(|| {
         tagger = Some(Codebook::from_sources(&embedded()).and_then(|cb| Tagger::new(&cb)))
     });
-    let tagger = match tagger {
+    let mut tagger = match tagger {
         Some(Ok(t)) => t,
         Some(Err(e)) => {
             eprintln!("redflag-bench-tag: {e}");
@@ -113,21 +114,34 @@ fn main() -> ExitCode {
         mb / cpu,
         mb / wall
     );
-    let mut tags = 0usize;
-    let (wall, cpu) = timed(|| {
-        for _ in 0..repeat {
-            for p in &passages {
-                tags += std::hint::black_box(tagger.tag(p)).tags.len();
-            }
-        }
-    });
     let mb = mb * repeat as f64;
-    let mbps = mb / cpu;
-    println!(
-        "tagging: {} passages, {mb:.0} MB: {mbps:.0} MB/s per CPU-second on one thread ({:.0} MB/s wall), {tags} tags",
-        passages.len(),
-        mb / wall
-    );
+    let mut run = |tagger: &Tagger, what: &str| {
+        let mut tags = 0usize;
+        let (wall, cpu) = timed(|| {
+            for _ in 0..repeat {
+                for p in &passages {
+                    tags += std::hint::black_box(tagger.tag(p)).tags.len();
+                }
+            }
+        });
+        println!(
+            "{what}: {} passages, {mb:.0} MB: {:.0} MB/s per CPU-second on one thread ({:.0} MB/s wall), {tags} tags",
+            passages.len(),
+            mb / cpu,
+            mb / wall
+        );
+        mb / cpu
+    };
+    run(&tagger, "tagging, rules only");
+    // The shipped configuration: the rules and the built-in learned second opinion.
+    match redflag::tag::learned::Model::embedded() {
+        Ok(m) => tagger.set_model(Some(m)),
+        Err(e) => {
+            eprintln!("redflag-bench-tag: built-in model: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    let mbps = run(&tagger, "tagging (rules + model)");
     if mbps < min {
         println!("below the target of {min:.0} MB/s");
         return ExitCode::from(1);

@@ -18,7 +18,7 @@ if [ ! -s "$TEXT" ]; then
 fi
 echo "== throughput (release, 1 thread, all dictionaries)"
 status=0
-cargo build --release --bin redflag-bench-tag 2>&1 | grep -E "^error" || true
+cargo build --release --features bench-tools --bin redflag-bench-tag 2>&1 | grep -E "^error" || true
 ./target/release/redflag-bench-tag "$TEXT" --min "${REDFLAG_BENCH_MIN_MBPS:-200}" || status=1
 
 echo "== gold dev set (score.py)"

@@ -3,7 +3,7 @@
 //! PDF copies re-read with lopdf and checked with qpdf and poppler), plus masking and the run
 //! manifest.
 
-use crate::util::{sample, TestDir};
+use crate::util::{indexed_sample_with, TestDir};
 use lopdf::{Dictionary, Object, Stream};
 use scraper::{ElementRef, Html, Node, Selector};
 use std::collections::BTreeSet;
@@ -16,17 +16,7 @@ See javascript:alert(2) and <a href=\"javascript:alert(3)\">this link</a> & \"qu
 
 /// A folder with the sample collection and a hostile text file, indexed.
 fn indexed() -> TestDir {
-    let t = TestDir::new();
-    t.write("col/hostile.txt", HOSTILE);
-    for f in std::fs::read_dir(sample()).unwrap() {
-        let p = f.unwrap().path();
-        t.write(
-            &format!("col/{}", p.file_name().unwrap().to_string_lossy()),
-            std::fs::read(&p).unwrap(),
-        );
-    }
-    t.run(["index", "col"]).expect_code(0);
-    t
+    indexed_sample_with(&[("hostile.txt", HOSTILE)])
 }
 
 fn run_export(t: &TestDir, args: &[&str]) -> crate::util::Run {
@@ -387,23 +377,9 @@ fn pdf_export_needs_a_folder() {
 // ---------------------------------------------------------------------------------------
 // PDF
 
-/// Whether an external checker is installed. On CI (`CI` set) a missing tool is a failure
-/// with the install line; on a developer machine the check is skipped with a note.
+/// Whether an external checker is installed (a failure on CI, a skip elsewhere).
 fn tool(name: &str) -> bool {
-    let found = Command::new(name)
-        .arg("-v")
-        .output()
-        .or_else(|_| Command::new(name).arg("--version").output())
-        .is_ok();
-    if !found {
-        if std::env::var_os("CI").is_some() {
-            panic!("{name} is missing: apt-get install -y poppler-utils qpdf");
-        }
-        eprintln!(
-            "note: {name} not installed (apt-get install -y poppler-utils qpdf); check skipped"
-        );
-    }
-    found
+    crate::util::tool(name, "apt-get install -y poppler-utils qpdf")
 }
 
 fn qpdf_check(p: &Path) {

@@ -4,23 +4,11 @@
 //!
 //! The OCR tests need `tesseract` (and `pdftoppm` to render pages): `.ci/run` installs them.
 
-use crate::util::{shared, TestDir};
+use crate::util::{self, pdf_of, shared, zip_of, TestDir};
 use std::io::Write;
 use std::process::Command;
 
 // ---------- generated files ----------
-
-fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let o = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .large_file(true);
-    for (name, data) in files {
-        z.start_file(*name, o).unwrap();
-        z.write_all(data).unwrap();
-    }
-    z.finish().unwrap().into_inner()
-}
 
 /// A one-page PDF with Helvetica text, one line per string.
 fn pdf_text(lines: &[&str]) -> Vec<u8> {
@@ -77,29 +65,7 @@ fn pdf(objects: &[String]) -> Vec<u8> {
 }
 
 fn pdf_raw(objects: &[Vec<u8>]) -> Vec<u8> {
-    let mut out = b"%PDF-1.4\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, o) in objects.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
-        out.extend_from_slice(o);
-        out.extend_from_slice(b"\nendobj\n");
-    }
-    let xref = out.len();
-    out.extend_from_slice(
-        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
-    );
-    for off in offsets {
-        out.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
-    }
-    out.extend_from_slice(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
-        )
-        .as_bytes(),
-    );
-    out
+    pdf_of(objects, 1)
 }
 
 fn docx(paragraphs: &[&str]) -> Vec<u8> {
@@ -310,15 +276,7 @@ fn zip_bombs_and_deep_nesting_end_in_clear_errors() {
 // ---------- OCR ----------
 
 fn require(tool: &str) {
-    let ok = Command::new(tool)
-        .arg("-v")
-        .output()
-        .or_else(|_| Command::new(tool).arg("--version").output())
-        .is_ok();
-    assert!(
-        ok,
-        "`{tool}` is needed by the OCR tests: apt-get install -y tesseract-ocr poppler-utils (see .ci/run)"
-    );
+    util::require(tool, "apt-get install -y tesseract-ocr poppler-utils");
 }
 
 /// Renders a text PDF to a grey page image at 300 dpi with pdftoppm, and wraps the image

@@ -4,34 +4,13 @@
 //! extension says. Each must end, within the time limit, as text or a one-line error naming
 //! the file, and the rest of the batch must go on.
 
-use crate::util::TestDir;
+use crate::util::{pdf_of, TestDir};
 use std::ffi::OsStr;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-/// Assembles a PDF from object bodies (object `i + 1` is `objs[i]`), with a correct xref.
 fn pdf(objs: &[Vec<u8>], root: usize) -> Vec<u8> {
-    let mut out = b"%PDF-1.7\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, o) in objs.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
-        out.extend_from_slice(o);
-        out.extend_from_slice(b"\nendobj\n");
-    }
-    let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objs.len() + 1).as_bytes());
-    for off in offsets {
-        out.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
-    }
-    out.extend_from_slice(
-        format!(
-            "trailer\n<< /Size {} /Root {root} 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            objs.len() + 1
-        )
-        .as_bytes(),
-    );
-    out
+    pdf_of(objs, root)
 }
 
 fn s(x: &str) -> Vec<u8> {

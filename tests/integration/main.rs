@@ -3,10 +3,12 @@
 
 mod cli;
 mod codebook_cli;
+mod corpus_judged;
 mod export_formats;
 mod formats;
 mod fuzz_regressions;
 mod hostile;
+mod learned;
 mod pdf;
 mod robustness;
 mod search;

@@ -280,8 +280,13 @@ fn kind_lang_and_year_fields() {
     let t = fixture();
     assert_eq!(texts(&t, &["year:2021"]).len(), 1);
     assert!(texts(&t, &["lang:en"]).len() >= 4);
-    let r = t.run(["search", "kind:nonsense"]).expect_code(1);
-    assert!(r.stderr().contains("0 of 0"));
+    // An unknown kind is an error naming the kinds, not a silent empty result.
+    let r = t.run(["search", "kind:nonsense"]).expect_code(2);
+    assert!(
+        r.stderr().contains("unknown document kind"),
+        "{}",
+        r.stderr()
+    );
 }
 
 #[test]
@@ -328,4 +333,139 @@ fn email_headers_are_search_fields_and_travel_with_the_hit() {
     );
     assert!(hits[0]["text"].as_str().unwrap().contains("envelope"));
     t.run(["search", "from:bob"]).expect_code(1);
+}
+
+#[test]
+fn facets_list_the_top_documents_and_count_them_all() {
+    // 104 documents with one matching passage, one with five: more documents than the
+    // facet lists, and a count that a bucket per document would need to get right.
+    let t = TestDir::new();
+    for i in 0..104 {
+        t.write(
+            &format!("col/d{i:03}.txt"),
+            para(&format!("Clerk {i} took a bribe at the registry.")),
+        );
+    }
+    let five: Vec<String> = (0..5)
+        .map(|i| {
+            para(&format!(
+                "Paragraph {i}: the inspector asked for a bribe again."
+            ))
+        })
+        .collect();
+    t.write("col/many.txt", five.join("\n\n"));
+    t.run(["index", "col"]).expect_code(0);
+    let r = t
+        .run(["search", "--json", "--facets", "--limit", "1", "bribe"])
+        .expect_code(0);
+    let lines = r.json_lines();
+    let last = lines.last().unwrap();
+    assert_eq!(last["total"], 109);
+    let facets = &last["facets"];
+    assert_eq!(facets["documents"], 105, "every matching document counted");
+    let docs = facets["document"].as_array().unwrap();
+    assert_eq!(docs.len(), 100, "the top 100 listed");
+    assert_eq!(docs[0][0], "col/many.txt");
+    assert_eq!(docs[0][1], 5);
+    assert!(docs[1..].iter().all(|d| d[1] == 1));
+    let human = t
+        .run(["search", "--facets", "--limit", "1", "bribe"])
+        .expect_code(0);
+    assert!(
+        human
+            .stdout()
+            .contains("... 85 more documents (105 in all)"),
+        "{}",
+        human.stdout()
+    );
+    // Pages in document order, read through the fast-field window, join up to --all.
+    let all = t
+        .run(["search", "--json", "--all", "--sort", "document", "bribe"])
+        .expect_code(0)
+        .json_lines();
+    assert_eq!(all.len(), 109);
+    let mut paged = Vec::new();
+    for offset in (0..109).step_by(10) {
+        let off = offset.to_string();
+        let page = t
+            .run([
+                "search", "--json", "--sort", "document", "--limit", "10", "--offset", &off,
+                "bribe",
+            ])
+            .expect_code(0)
+            .json_lines();
+        paged.extend(page);
+    }
+    let key = |h: &serde_json::Value| {
+        (
+            h["path"].to_string(),
+            h["page"].as_u64(),
+            h["passage"].as_u64(),
+        )
+    };
+    assert_eq!(
+        paged.iter().map(key).collect::<Vec<_>>(),
+        all.iter().map(key).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn unknown_filter_values_are_errors_with_a_suggestion() {
+    let t = fixture();
+    for (args, says) in [
+        (vec!["search", "tag:bribes"], "did you mean bribery?"),
+        (
+            vec!["search", "officer AND modality:convicted"],
+            "established",
+        ),
+        (vec!["search", "kind:newspaper"], "press"),
+        (
+            vec!["search", "--tag", "bribes", "bribe"],
+            "--tag: unknown category \"bribes\": did you mean bribery?",
+        ),
+        (
+            vec!["search", "--modality", "convicted", "bribe"],
+            "established",
+        ),
+        (
+            vec!["export", "--tag", "bribes", "bribe"],
+            "did you mean bribery?",
+        ),
+    ] {
+        let r = t.run(&args).expect_code(2);
+        assert!(r.stderr().contains(says), "{args:?}: {}", r.stderr());
+    }
+    // A category of the codebook that no passage carries yet is a valid, empty filter.
+    for q in ["tag:impunity", "kind:press"] {
+        let code = t.run(["search", q]).code();
+        assert!(code == 0 || code == 1, "{q}: exit {code}");
+    }
+    t.run(["search", "--tag", "bribery", "bribe"])
+        .expect_code(0);
+    // Nothing found: which words matched nothing, and the OR form.
+    let r = t.run(["search", "bribe zeppelin"]).expect_code(1);
+    assert!(
+        r.stderr().contains("no passage has \"zeppelin\""),
+        "{}",
+        r.stderr()
+    );
+    assert!(
+        r.stderr()
+            .contains("redflag search 'bribe OR zeppelin' (2 passages)"),
+        "{}",
+        r.stderr()
+    );
+}
+
+#[test]
+fn the_index_version_is_stable_until_a_commit() {
+    let t = fixture();
+    let store = redflag::index::IndexStore::open(&t.index()).unwrap();
+    let before = store.generation().unwrap();
+    assert_eq!(before, store.generation().unwrap(), "reloading is not a new version");
+    assert_eq!(store.catalogue_shared().unwrap().len(), 3);
+    t.write("docs/d.txt", para("A new report on a bribe at the port."));
+    t.run(["index", "docs"]).expect_code(0);
+    assert_ne!(before, store.generation().unwrap());
+    assert_eq!(store.catalogue_shared().unwrap().len(), 4, "the cache follows the index");
 }

@@ -5,7 +5,7 @@
 //!
 //! Every socket has a timeout and every server process is killed by a Drop guard.
 
-use crate::util::{sample, TestDir};
+use crate::util::{indexed_sample_with, TestDir};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -21,14 +21,21 @@ to approve the permit. Click <a href=\"javascript:alert(3)\">javascript:alert(3)
 struct Server {
     child: Child,
     port: u16,
+    /// The access token printed in the URL (empty with `--no-token`).
+    token: String,
 }
 
 impl Server {
     fn start(t: &TestDir) -> Server {
+        Server::start_with(t, &[])
+    }
+
+    fn start_with(t: &TestDir, extra: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_redflag"))
             .arg("--index")
             .arg(t.index())
             .args(["serve", "--port", "0", "--workers", "2"])
+            .args(extra)
             .current_dir(t.path())
             .env_remove("REDFLAG_INDEX")
             .stdin(Stdio::null())
@@ -45,7 +52,11 @@ impl Server {
                 }
             }
         });
-        let mut server = Server { child, port: 0 };
+        let mut server = Server {
+            child,
+            port: 0,
+            token: String::new(),
+        };
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
             match rx.recv_timeout(Duration::from_millis(200)) {
@@ -56,6 +67,12 @@ impl Server {
                             .next()
                             .and_then(|p| p.parse().ok())
                             .expect("port in the URL line");
+                        server.token = rest
+                            .split_whitespace()
+                            .next()
+                            .and_then(|u| u.split("?token=").nth(1))
+                            .unwrap_or("")
+                            .to_owned();
                         return server;
                     }
                 }
@@ -66,8 +83,18 @@ impl Server {
         panic!("redflag serve printed no URL within 30 s");
     }
 
+    /// The address of `path` for a browser: with the token, as the printed URL has it.
     fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
+        let sep = if path.contains('?') { '&' } else { '?' };
+        format!(
+            "http://127.0.0.1:{}{path}{sep}token={}",
+            self.port, self.token
+        )
+    }
+
+    /// The token cookie a browser holds after the first page load.
+    fn cookie(&self) -> String {
+        format!("Cookie: redflag_token_{}={}\r\n", self.port, self.token)
     }
 
     fn get(&self, path: &str) -> Resp {
@@ -84,13 +111,24 @@ impl Server {
         self.request("POST", path, body)
     }
 
-    /// One HTTP/1.1 request on a fresh connection (raw path: nothing is normalised).
+    /// One HTTP/1.1 request as the page sends it: same origin, JSON body, token cookie.
     fn request(&self, method: &str, path: &str, body: &[u8]) -> Resp {
+        let headers = format!(
+            "Host: 127.0.0.1:{}\r\nContent-Type: application/json\r\n{}",
+            self.port,
+            self.cookie()
+        );
+        self.raw(method, path, &headers, body)
+    }
+
+    /// One HTTP/1.1 request on a fresh connection with exactly these header lines (each
+    /// ending in CRLF; raw path: nothing is normalised).
+    fn raw(&self, method: &str, path: &str, headers: &str, body: &[u8]) -> Resp {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
         s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
         s.set_write_timeout(Some(Duration::from_secs(30))).unwrap();
         let head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            "{method} {path} HTTP/1.1\r\n{headers}Connection: close\r\nContent-Length: {}\r\n\r\n",
             body.len()
         );
         s.write_all(head.as_bytes()).unwrap();
@@ -172,17 +210,7 @@ impl Resp {
 
 /// The sample collection plus a hostile text file, indexed from `<tmp>/col`.
 fn indexed() -> TestDir {
-    let t = TestDir::new();
-    t.write("col/hostile.txt", HOSTILE);
-    for f in std::fs::read_dir(sample()).unwrap() {
-        let p = f.unwrap().path();
-        t.write(
-            &format!("col/{}", p.file_name().unwrap().to_string_lossy()),
-            std::fs::read(&p).unwrap(),
-        );
-    }
-    t.run(["index", "col"]).expect_code(0);
-    t
+    indexed_sample_with(&[("hostile.txt", HOSTILE)])
 }
 
 fn enc(s: &str) -> String {
@@ -365,7 +393,16 @@ fn serve_document_view_rebuilds_the_page_from_its_passages() {
         zip.by_index(0).unwrap().name(),
         "labour-inspection-review.pdf"
     );
-    assert_eq!(s.get("/export/pdf?tag=no_such_tag").status, 404);
+    let unknown = s.get("/export/pdf?tag=no_such_tag");
+    assert_eq!(
+        unknown.status, 400,
+        "an unknown category is an error, not nothing"
+    );
+    assert!(
+        unknown.text().contains("unknown category"),
+        "{}",
+        unknown.text()
+    );
     let txt = doc_of(&all, "court-summary-case-118.txt");
     assert_eq!(s.get(&format!("/export/pdf/{txt}")).status, 400);
     // Out-of-range pages and bad hashes.
@@ -546,6 +583,135 @@ fn serve_refuses_traversal_swapped_files_and_renders_hostile_text_inert() {
     // Methods.
     assert_eq!(s.post("/api/search", b"").status, 405);
     assert_eq!(s.get("/api/review").status, 405);
+}
+
+#[test]
+fn serve_refuses_forged_requests_and_keeps_the_page_working() {
+    let t = indexed();
+    let s = Server::start(&t);
+    assert_eq!(s.token.len(), 32, "a token in the printed URL");
+    let host = format!("Host: 127.0.0.1:{}\r\n", s.port);
+    let json = "Content-Type: application/json\r\n";
+    let hit = s.get_json("/api/search?q=bribe");
+    let key = hit["hits"][0]["key"].as_str().unwrap().to_owned();
+    let body = serde_json::json!({"passage": key, "status": "confirmed", "note": "x"}).to_string();
+    // No token: nothing is readable, not even the page.
+    for path in ["/", "/api/search?q=bribe", "/api/stats", "/export/csv"] {
+        let r = s.raw("GET", path, &host, b"");
+        assert_eq!(r.status, 403, "{path}: {}", r.text());
+        assert!(r.text().contains("token"), "{path}");
+    }
+    let wrong = format!("/?token={}", "0".repeat(32));
+    assert_eq!(s.raw("GET", &wrong, &host, b"").status, 403);
+    // DNS rebinding: the right token cannot help a foreign Host name.
+    let evil_host = format!("Host: evil.example:{}\r\n{}", s.port, s.cookie());
+    let r = s.raw("GET", "/api/search?q=bribe", &evil_host, b"");
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert!(!r.text().contains("bribe\""));
+    // Cross-origin writes: a text/plain body (no preflight), a foreign Origin, no token.
+    let cookie = s.cookie();
+    let forged = [
+        (format!("{host}Content-Type: text/plain\r\n{cookie}"), 415),
+        (format!("{host}{cookie}"), 415),
+        (
+            format!("{host}{json}Origin: http://evil.example\r\n{cookie}"),
+            403,
+        ),
+        (format!("{host}{json}Origin: null\r\n{cookie}"), 403),
+        (
+            format!("{host}{json}Sec-Fetch-Site: cross-site\r\n{cookie}"),
+            403,
+        ),
+        (format!("{host}{json}"), 403),
+    ];
+    for (headers, status) in &forged {
+        let r = s.raw("POST", "/api/review", headers, body.as_bytes());
+        assert_eq!(r.status, *status, "{headers}: {}", r.text());
+    }
+    assert_eq!(
+        s.get_json("/api/reviews")["count"],
+        0,
+        "nothing was recorded"
+    );
+    let log = PathBuf::from(format!("{}.reviews.jsonl", t.index().display()));
+    assert!(!log.exists(), "no review log was written");
+    // The page's own requests work: first load with the token sets the cookie...
+    let first = s.raw("GET", &format!("/?token={}", s.token), &host, b"");
+    assert_eq!(first.status, 200);
+    let set = first.header("set-cookie").expect("a token cookie");
+    assert!(set.starts_with(&format!("redflag_token_{}={};", s.port, s.token)));
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
+    assert_eq!(s.raw("GET", "/static/app.js", &host, b"").status, 200);
+    // ...and a same-origin JSON POST with the cookie is recorded.
+    let own = format!(
+        "{host}{json}Origin: http://127.0.0.1:{}\r\n{cookie}",
+        s.port
+    );
+    let r = s.raw("POST", "/api/review", &own, body.as_bytes());
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(s.get_json("/api/reviews")["count"], 1);
+    let localhost = format!("Host: localhost:{}\r\n{cookie}", s.port);
+    assert_eq!(s.raw("GET", "/api/stats", &localhost, b"").status, 200);
+    drop(s);
+    // --no-token: loopback only, and the Host check still holds.
+    let s = Server::start_with(&t, &["--no-token"]);
+    assert!(s.token.is_empty());
+    let host = format!("Host: 127.0.0.1:{}\r\n", s.port);
+    assert_eq!(s.raw("GET", "/api/stats", &host, b"").status, 200);
+    let evil = format!("Host: evil.example:{}\r\n", s.port);
+    assert_eq!(s.raw("GET", "/api/stats", &evil, b"").status, 403);
+    let r = t.run([
+        "serve",
+        "--no-token",
+        "--allow-remote",
+        "--bind",
+        "0.0.0.0",
+        "--port",
+        "0",
+    ]);
+    assert_ne!(r.code(), 0);
+    assert!(r.stderr().contains("--no-token"), "{}", r.stderr());
+}
+
+#[test]
+fn serve_unknown_filter_values_are_errors_with_a_suggestion() {
+    let t = indexed();
+    let s = Server::start(&t);
+    for (path, says) in [
+        ("/api/search?tag=bribes", "did you mean bribery?"),
+        ("/api/search?q=tag:bribes", "did you mean bribery?"),
+        ("/api/search?modality=convicted", "established"),
+        ("/api/search?q=modality:convicted", "established"),
+        ("/api/search?q=kind:newspaper", "press"),
+        ("/export/csv?tag=bribes", "did you mean bribery?"),
+    ] {
+        let r = s.get(path);
+        assert_eq!(r.status, 400, "{path}: {}", r.text());
+        assert!(r.text().contains(says), "{path}: {}", r.text());
+    }
+    // Known values, typed filters (doc and year) and the same counts as the query fields.
+    let all = s.get_json("/api/search?limit=500");
+    let doc = doc_of(&all, "hostile.txt");
+    let by_doc = s.get_json(&format!("/api/search?doc={doc}&limit=500"));
+    assert!(by_doc["total"].as_u64().unwrap() >= 1);
+    assert!(by_doc["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|h| h["doc"] == doc.as_str()));
+    assert_eq!(
+        s.get_json("/api/search?q=kind:press")["query"],
+        "kind:press"
+    );
+    // An empty result says which words matched nothing and offers the OR form.
+    let v = s.get_json("/api/search?q=bribe+zeppelin");
+    assert_eq!(v["total"], 0);
+    assert_eq!(v["empty"]["unmatched"], serde_json::json!(["zeppelin"]));
+    assert_eq!(v["empty"]["or_query"], "bribe OR zeppelin");
+    assert!(v["empty"]["or_total"].as_u64().unwrap() > 0);
 }
 
 #[test]

@@ -47,6 +47,7 @@ impl TestDir {
             .current_dir(self.dir.path())
             .env_remove("REDFLAG_INDEX")
             .env_remove("REDFLAG_DICTIONARIES")
+            .env_remove("REDFLAG_MODEL")
             .output()
             .expect("run redflag");
         Run(out)
@@ -103,4 +104,94 @@ pub fn shared(rel: &str) -> Option<PathBuf> {
         p.display()
     );
     None
+}
+
+/// Whether an external tool (`qpdf`, `pdftoppm`, `tesseract`, ...) is installed. On CI (`CI`
+/// set) a missing tool is a failure with `install`, the line that installs it; on a developer
+/// machine the check is skipped with a note.
+pub fn tool(name: &str, install: &str) -> bool {
+    let found = installed(name);
+    if !found {
+        if std::env::var_os("CI").is_some() {
+            panic!("{name} is missing on CI: {install} (see .ci/run)");
+        }
+        eprintln!("note: {name} not installed ({install}); check skipped");
+    }
+    found
+}
+
+/// Fails the test, on any machine, when an external tool is missing.
+pub fn require(name: &str, install: &str) {
+    assert!(
+        installed(name),
+        "`{name}` is needed by this test: {install} (see .ci/run)"
+    );
+}
+
+fn installed(name: &str) -> bool {
+    Command::new(name)
+        .arg("-v")
+        .output()
+        .or_else(|_| Command::new(name).arg("--version").output())
+        .is_ok()
+}
+
+/// A ZIP archive (deflated) holding these files.
+pub fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write;
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let o = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    for (name, data) in files {
+        z.start_file(*name, o).unwrap();
+        z.write_all(data).unwrap();
+    }
+    z.finish().unwrap().into_inner()
+}
+
+/// Assembles a PDF from object bodies (object `i + 1` is `objects[i]`) with a correct xref
+/// table; the catalogue is object `root`.
+pub fn pdf_of(objects: &[Vec<u8>], root: usize) -> Vec<u8> {
+    let mut out = b"%PDF-1.7\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        out.extend_from_slice(o);
+        out.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for off in offsets {
+        out.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root {root} 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+/// A folder holding the sample collection plus `extra` (name, contents) under `col/`,
+/// indexed from `<tmp>/col`.
+pub fn indexed_sample_with(extra: &[(&str, &str)]) -> TestDir {
+    let t = TestDir::new();
+    for (name, contents) in extra {
+        t.write(&format!("col/{name}"), contents);
+    }
+    for f in std::fs::read_dir(sample()).unwrap() {
+        let p = f.unwrap().path();
+        t.write(
+            &format!("col/{}", p.file_name().unwrap().to_string_lossy()),
+            std::fs::read(&p).unwrap(),
+        );
+    }
+    t.run(["index", "col"]).expect_code(0);
+    t
 }

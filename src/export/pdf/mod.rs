@@ -34,6 +34,110 @@ pub enum PdfExportError {
     /// The copy could not be written.
     #[error("cannot write the copy: {0}")]
     Save(String),
+    /// The source is not the file that was indexed any more.
+    #[error(transparent)]
+    Changed(#[from] crate::ingest::SourceChanged),
+    /// The source's text could not be extracted again (for the positions).
+    #[error("{0}")]
+    Extract(String),
+}
+
+/// An annotated copy of a source PDF (its `source` bytes, indexed as `doc`) with `items`
+/// marked: checks that the bytes are still the indexed ones, extracts the pages for the
+/// character positions, plans the marks and writes them. The one call behind `export
+/// --format pdf` and the web page's copies.
+pub fn annotate_source(
+    source: &[u8],
+    doc: &str,
+    items: &[Item<'_>],
+) -> Result<Annotated, PdfExportError> {
+    crate::ingest::verify(source, doc)?;
+    let extracted = crate::extract::extract(
+        source,
+        crate::model::DocKind::Pdf,
+        &crate::extract::Limits::default(),
+    )
+    .map_err(|e| PdfExportError::Extract(e.to_string()))?;
+    let marks = plan(items, &extracted.pages);
+    annotate(source, &marks)
+}
+
+/// [`annotate_source`] for search hits, as they are (no masking): the tagged hits of `doc`
+/// are marked, the others ignored.
+pub fn annotate_hits(
+    source: &[u8],
+    doc: &str,
+    hits: &[crate::index::Hit],
+) -> Result<Annotated, PdfExportError> {
+    let tagged: Vec<&crate::index::Hit> = hits
+        .iter()
+        .filter(|h| h.doc == doc && !h.tags.is_empty())
+        .collect();
+    let excerpts: Vec<Excerpt> = tagged.iter().map(|h| Excerpt::from((*h).clone())).collect();
+    let items: Vec<Item<'_>> = tagged
+        .iter()
+        .zip(&excerpts)
+        .map(|(h, e)| Item {
+            excerpt: e,
+            shown: e,
+            offset_map: &h.offset_map,
+        })
+        .collect();
+    annotate_source(source, doc, &items)
+}
+
+/// The copies a batch of passages asks for: one per PDF document with tagged passages.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Batch {
+    /// (document hash, path, indices of its tagged passages), in order of first appearance.
+    pub copies: Vec<(String, String, Vec<usize>)>,
+    /// Tagged passages of documents that are not PDF (they have no copy).
+    pub not_pdf: usize,
+}
+
+impl Batch {
+    /// Groups the tagged passages of `excerpts` by document.
+    pub fn of(excerpts: &[Excerpt]) -> Batch {
+        let mut batch = Batch::default();
+        let mut at: std::collections::HashMap<(&str, &str), usize> = Default::default();
+        for (i, e) in excerpts.iter().enumerate() {
+            if e.tags.is_empty() {
+                continue;
+            }
+            if e.format != crate::model::DocKind::Pdf {
+                batch.not_pdf += 1;
+                continue;
+            }
+            let slot = *at.entry((&e.doc, &e.path)).or_insert_with(|| {
+                batch
+                    .copies
+                    .push((e.doc.clone(), e.path.clone(), Vec::new()));
+                batch.copies.len() - 1
+            });
+            batch.copies[slot].2.push(i);
+        }
+        batch
+    }
+}
+
+/// File names for the copies of a batch: the source's file name, and for a second source of
+/// the same name the name prefixed with the first 12 characters of its hash.
+#[derive(Debug, Default)]
+pub struct CopyNames {
+    used: std::collections::HashSet<String>,
+}
+
+impl CopyNames {
+    /// The name for the copy of `doc`, whose source is called `name`.
+    pub fn name(&mut self, name: &str, doc: &str) -> String {
+        let name = if self.used.insert(name.to_owned()) {
+            name.to_owned()
+        } else {
+            format!("{}-{name}", doc.chars().take(12).collect::<String>())
+        };
+        self.used.insert(name.clone());
+        name
+    }
 }
 
 /// One annotation to add: a highlight over `quads` or, if there are none, a note icon.
@@ -632,5 +736,55 @@ pub(crate) mod tests {
             o => panic!("{o:?}"),
         }
         let _ = Span::from((0, 1));
+    }
+
+    #[test]
+    fn a_batch_groups_tagged_pdf_passages_by_document_and_names_copies_once() {
+        let mut a1 = excerpt("/c/a.pdf", 1, 1, "paid a bribe", &[(7, 12)]);
+        a1.doc = "aaaaaaaaaaaaaaaa".into();
+        let mut b = excerpt("/d/a.pdf", 1, 1, "another bribe", &[(8, 13)]);
+        b.doc = "bbbbbbbbbbbbbbbb".into();
+        let untagged = excerpt("/c/a.pdf", 1, 2, "nothing here", &[]);
+        let text = excerpt("/c/n.txt", 1, 1, "a bribe in text", &[(2, 7)]);
+        let mut a2 = excerpt("/c/a.pdf", 2, 1, "a bribe again", &[(2, 7)]);
+        a2.doc = a1.doc.clone();
+        let batch = Batch::of(&[a1, b, untagged, text, a2]);
+        assert_eq!(
+            batch.copies,
+            vec![
+                ("aaaaaaaaaaaaaaaa".into(), "/c/a.pdf".into(), vec![0, 4]),
+                ("bbbbbbbbbbbbbbbb".into(), "/d/a.pdf".into(), vec![1]),
+            ]
+        );
+        assert_eq!(batch.not_pdf, 1);
+        let mut names = CopyNames::default();
+        assert_eq!(names.name("a.pdf", "aaaaaaaaaaaaaaaa"), "a.pdf");
+        assert_eq!(
+            names.name("a.pdf", "bbbbbbbbbbbbbbbb"),
+            "bbbbbbbbbbbb-a.pdf"
+        );
+    }
+
+    #[test]
+    fn a_source_that_changed_since_indexing_gets_no_copy() {
+        let pdf = make_pdf(&[&["The officer took a bribe."]]);
+        let doc = crate::ingest::hash(&pdf);
+        let e = excerpt("/c/a.pdf", 1, 1, "The officer took a bribe.", &[(17, 22)]);
+        let items = [Item {
+            excerpt: &e,
+            shown: &e,
+            offset_map: &[],
+        }];
+        let copy = annotate_source(&pdf, &doc, &items).unwrap();
+        assert_eq!(copy.highlights + copy.notes, 1);
+        assert!(copy.bytes.starts_with(&pdf));
+        let mut changed = pdf.clone();
+        changed.extend_from_slice(b"\n% edited\n");
+        let err = annotate_source(&changed, &doc, &items).unwrap_err();
+        assert!(matches!(err, PdfExportError::Changed(_)), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "the file changed since it was indexed; run `redflag index` again"
+        );
     }
 }

@@ -258,6 +258,14 @@ function render() {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
+  // The token of the first address is now a cookie: keep it out of the address bar,
+  // history and shared links.
+  const first = params();
+  if (first.has("token")) {
+    first.delete("token");
+    const rest = first.toString();
+    history.replaceState(null, "", location.pathname + (rest ? "?" + rest : ""));
+  }
   $("search-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
     const p = params();
