@@ -211,7 +211,7 @@ fn stamped_scan(pc: &content::PageContent, page_box: [f32; 4]) -> bool {
         text_area += (g.adv.0 * g.up.1 - g.adv.1 * g.up.0).abs();
         chars += g.text.chars().count();
     }
-    chars < 400 && text_area < 0.05 * page_area
+    chars < 200 && text_area < 0.05 * page_area
 }
 
 fn load(bytes: &[u8], limits: &Limits) -> Result<Document, ExtractError> {
