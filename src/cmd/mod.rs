@@ -105,16 +105,17 @@ pub(crate) fn load_sources(dir: Option<&Path>) -> Result<Vec<Source>, Error> {
     Ok(sources)
 }
 
-/// The learned second opinion from `--model FILE`, the built-in one, or none with
-/// `--no-model`.
+/// The learned second opinion: none by default, the built-in one with `--model builtin`, or
+/// the one `--model FILE` names.
 pub(crate) fn load_model(
     g: &crate::cli::Global,
 ) -> Result<Option<crate::tag::learned::Model>, Error> {
     use crate::tag::learned::Model;
-    if g.no_model {
-        return Ok(None);
-    }
     match &g.model {
+        None => Ok(None),
+        Some(p) if p.as_os_str() == "builtin" => Model::embedded()
+            .map(Some)
+            .map_err(|e| Error::Usage(format!("built-in model: {e}"))),
         Some(p) => {
             let text = std::fs::read(p).map_err(|e| Error::io(p, &e))?;
             let text = String::from_utf8(text).map_err(|_| {
@@ -127,9 +128,6 @@ pub(crate) fn load_model(
                 .map(Some)
                 .map_err(|e| Error::Usage(format!("{}: {e}", p.display())))
         }
-        None => Model::embedded()
-            .map(Some)
-            .map_err(|e| Error::Usage(format!("built-in model: {e}"))),
     }
 }
 

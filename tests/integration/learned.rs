@@ -280,8 +280,8 @@ fn a_model_tag_is_explained() {
         "The crowd squeezed into the hall.".as_ref(),
     ])
     .expect_code(1);
-    // Rules only: no model tag.
-    let out = d.run(["--no-model", "explain", text]).stdout();
+    // By default, rules only: no model tag.
+    let out = d.run(["explain", text]).stdout();
     assert!(!out.contains("model:"), "{out}");
 }
 

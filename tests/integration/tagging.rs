@@ -10,11 +10,12 @@ use std::path::Path;
 const GOLD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/gold/dev.jsonl");
 const SCORER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/gold/score.py");
 
-/// Floors: measured on the dev set (macro-F1 0.937, modality 0.817, FP rate 0.000) minus a
+/// Floors: measured on the 700-passage dev set with the rules alone (macro-F1 0.763, modality
+/// 0.639, FP rate 0.059; 419 of its passages were never read while writing the rules) minus a
 /// margin, so a regression fails CI while small rule edits do not.
-const MACRO_F1_FLOOR: f64 = 0.85;
-const MODALITY_FLOOR: f64 = 0.74;
-const FP_CEILING: f64 = 0.05;
+const MACRO_F1_FLOOR: f64 = 0.74;
+const MODALITY_FLOOR: f64 = 0.61;
+const FP_CEILING: f64 = 0.07;
 
 fn tagger() -> Tagger {
     Tagger::new(&Codebook::from_sources(&codebook::embedded()).expect("codebook")).expect("tagger")
