@@ -67,7 +67,12 @@ pub struct Global {
     /// Add the learned second opinion: `builtin` for the shipped model, or a file written by
     /// `redflag train`. Off by default: on held-out text it adds little recall and on real
     /// collections it adds tags the rules rightly leave out (README, "Tagging quality").
-    #[arg(long, global = true, env = "REDFLAG_MODEL", value_name = "FILE|builtin")]
+    #[arg(
+        long,
+        global = true,
+        env = "REDFLAG_MODEL",
+        value_name = "FILE|builtin"
+    )]
     pub model: Option<PathBuf>,
 }
 

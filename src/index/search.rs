@@ -180,11 +180,7 @@ impl Vocabulary {
                 _ => return Err(format!("year {y:?}: expected a year such as 2019")),
             }
         }
-        f.langs = raw
-            .langs
-            .iter()
-            .map(|l| l.trim().to_lowercase())
-            .collect();
+        f.langs = raw.langs.iter().map(|l| l.trim().to_lowercase()).collect();
         Ok(f)
     }
 }
