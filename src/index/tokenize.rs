@@ -268,7 +268,7 @@ impl TokenStream for WordStream<'_> {
                 continue;
             }
             let end = chars
-                .find(|&(_, c)| !(c.is_alphanumeric() && !unspaced(c)))
+                .find(|&(_, c)| !c.is_alphanumeric() || unspaced(c))
                 .map_or(rest.len(), |(i, _)| i);
             self.pos += end;
             self.emit(from, self.pos);
