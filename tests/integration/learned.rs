@@ -2,7 +2,7 @@
 //! learned second opinion: deterministic training, an explained model tag, a corrupt model
 //! file refused with a clear error.
 
-use crate::util::{shared, TestDir};
+use crate::util::{score_py, shared, TestDir};
 use redflag::tag::eval;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -18,29 +18,6 @@ fn ids(path: &Path) -> BTreeSet<String> {
             v["id"].as_str().expect("id").to_string()
         })
         .collect()
-}
-
-/// `score.py GOLD PRED --json` as a JSON value.
-fn score_py(gold: &Path, pred: &Path, dir: &Path) -> serde_json::Value {
-    let scorer = shared("gold/score.py").expect("score.py");
-    let out_json = dir.join(format!(
-        "score-{}.json",
-        gold.file_stem().unwrap().to_string_lossy()
-    ));
-    let out = Command::new("python3")
-        .arg(scorer)
-        .arg(gold)
-        .arg(pred)
-        .arg("--json")
-        .arg(&out_json)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_str(&std::fs::read_to_string(&out_json).expect("summary")).expect("json")
 }
 
 fn assert_same_figures(ours: &serde_json::Value, theirs: &serde_json::Value, what: &str) {

@@ -1,7 +1,7 @@
 //! The pipeline on the shared development sets: the real corpus (every file indexed or
 //! reported with a reason) and the end-to-end set (gold passages typeset into PDFs).
 
-use crate::util::{shared, TestDir};
+use crate::util::{score_py, shared, TestDir};
 use std::process::Command;
 
 #[test]
@@ -182,7 +182,7 @@ fn e2e_export_aligns_with_the_gold_passages() {
     );
 
     // What the pipeline loses: the same passages scored through the PDFs and as clean text.
-    let through_pdf = score_py_summary(&subset, &preds, t.path(), "e2e");
+    let through_pdf = score_py(&subset, &preds, t.path());
     let clean_preds = t.path().join("clean.jsonl");
     t.run([
         std::ffi::OsStr::new("eval"),
@@ -191,7 +191,7 @@ fn e2e_export_aligns_with_the_gold_passages() {
         clean_preds.as_os_str(),
     ])
     .expect_code(0);
-    let clean = score_py_summary(&subset, &clean_preds, t.path(), "clean");
+    let clean = score_py(&subset, &clean_preds, t.path());
     let (pdf_f1, clean_f1) = (
         through_pdf["macro_f1"].as_f64().unwrap(),
         clean["macro_f1"].as_f64().unwrap(),
@@ -216,30 +216,6 @@ const E2E_MAX_LOSS: f64 = 0.03;
 /// Tolerated loss of modality accuracy (segmentation can join paragraphs a producer does not
 /// separate by blank lines, which carries cues across them).
 const E2E_MAX_MODALITY_LOSS: f64 = 0.08;
-
-/// `score.py GOLD PRED --json OUT` and its summary object.
-fn score_py_summary(
-    gold: &std::path::Path,
-    preds: &std::path::Path,
-    dir: &std::path::Path,
-    name: &str,
-) -> serde_json::Value {
-    let summary = dir.join(format!("{name}-summary.json"));
-    let out = Command::new("python3")
-        .arg(shared("gold/score.py").expect("score.py"))
-        .arg(gold)
-        .arg(preds)
-        .arg("--json")
-        .arg(&summary)
-        .output()
-        .expect("python3");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap()
-}
 
 /// Share of the gold passages' word 3-grams that the export must contain.
 const E2E_MIN_FOUND: f64 = 0.97;

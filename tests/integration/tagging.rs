@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 const GOLD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/gold/dev.jsonl");
-const SCORER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/gold/score.py");
 
 /// Floors: measured on the 700-passage dev set with the rules alone (macro-F1 0.763, modality
 /// 0.639, FP rate 0.059; 419 of its passages were never read while writing the rules) minus a
@@ -69,27 +68,12 @@ fn gold_dev_scores_and_agrees_with_score_py() {
     // The same numbers from the reference scorer.
     let dir = tempfile::tempdir().expect("tempdir");
     let pred_path = dir.path().join("pred.jsonl");
-    let json_path = dir.path().join("summary.json");
     let jsonl = eval::predictions_jsonl(gold.iter().map(|g| (g.id.as_str(), &preds[&g.id])));
     std::fs::write(&pred_path, &jsonl).expect("write predictions");
     if let Ok(out) = std::env::var("REDFLAG_PREDICTIONS_OUT") {
         std::fs::write(out, &jsonl).expect("write predictions copy");
     }
-    let out = std::process::Command::new("python3")
-        .arg(SCORER)
-        .arg(GOLD)
-        .arg(&pred_path)
-        .arg("--json")
-        .arg(&json_path)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&json_path).expect("summary")).expect("json");
+    let summary = crate::util::score_py(Path::new(GOLD), &pred_path, dir.path());
     let close = |a: f64, key: &str| {
         let b = summary[key].as_f64().expect(key);
         assert!((a - b).abs() < 1e-9, "{key}: ours {a} vs score.py {b}");

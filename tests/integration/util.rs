@@ -195,3 +195,28 @@ pub fn indexed_sample_with(extra: &[(&str, &str)]) -> TestDir {
     t.run(["index", "col"]).expect_code(0);
     t
 }
+
+/// `../shared/gold/score.py GOLD PRED --json OUT` (OUT in `dir`, named after the gold file), as
+/// the JSON summary it writes; fails the test if the script fails.
+pub fn score_py(gold: &Path, pred: &Path, dir: &Path) -> serde_json::Value {
+    let scorer = shared("gold/score.py").expect("score.py");
+    let out_json = dir.join(format!(
+        "score-{}-{}.json",
+        gold.file_stem().unwrap().to_string_lossy(),
+        pred.file_stem().unwrap().to_string_lossy()
+    ));
+    let out = std::process::Command::new("python3")
+        .arg(scorer)
+        .arg(gold)
+        .arg(pred)
+        .arg("--json")
+        .arg(&out_json)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(&std::fs::read_to_string(&out_json).expect("summary")).expect("json")
+}
