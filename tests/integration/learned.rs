@@ -2,11 +2,10 @@
 //! learned second opinion: deterministic training, an explained model tag, a corrupt model
 //! file refused with a clear error.
 
-use crate::util::{score_py, shared, TestDir};
+use crate::util::{python, score_py, shared, TestDir};
 use redflag::tag::eval;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::Command;
 
 fn ids(path: &Path) -> BTreeSet<String> {
     std::fs::read_to_string(path)
@@ -59,18 +58,15 @@ fn split_equals_split_py_for_every_key() {
         ("lang", eval::SplitBy::Lang, "0.3"),
     ] {
         let out_dir = d.path().join(format!("{by}-{share}"));
-        let out = Command::new("python3")
-            .arg(&split_py)
-            .arg(&gold_path)
-            .arg(&out_dir)
-            .args(["--by", by, "--check-share", share])
-            .output()
-            .expect("python3 runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        python(&[
+            split_py.as_os_str(),
+            gold_path.as_os_str(),
+            out_dir.as_os_str(),
+            "--by".as_ref(),
+            by.as_ref(),
+            "--check-share".as_ref(),
+            share.as_ref(),
+        ]);
         let theirs = ids(&out_dir.join("check.jsonl"));
         let share: f64 = share.parse().unwrap();
         let ours: BTreeSet<String> = gold
@@ -93,13 +89,11 @@ fn eval_split_and_by_agree_with_the_scripts() {
     let split_py = shared("gold/split.py").expect("split.py");
     let d = TestDir::new();
     let parts = d.path().join("parts");
-    let out = Command::new("python3")
-        .arg(&split_py)
-        .arg(&gold_path)
-        .arg(&parts)
-        .output()
-        .expect("python3 runs");
-    assert!(out.status.success());
+    python(&[
+        split_py.as_os_str(),
+        gold_path.as_os_str(),
+        parts.as_os_str(),
+    ]);
     // The held-out side, scored without writing it out, equals score.py on split.py's file.
     let pred = d.path().join("check-pred.jsonl");
     let run = d

@@ -205,18 +205,27 @@ pub fn score_py(gold: &Path, pred: &Path, dir: &Path) -> serde_json::Value {
         gold.file_stem().unwrap().to_string_lossy(),
         pred.file_stem().unwrap().to_string_lossy()
     ));
+    python(&[
+        scorer.as_os_str(),
+        gold.as_os_str(),
+        pred.as_os_str(),
+        "--json".as_ref(),
+        out_json.as_os_str(),
+    ]);
+    serde_json::from_str(&std::fs::read_to_string(&out_json).expect("summary")).expect("json")
+}
+
+/// Runs `python3 ARGS...` (the shared scripts need only the standard library) and returns its
+/// output; fails the test with the script's stderr if it fails.
+pub fn python(args: &[&std::ffi::OsStr]) -> std::process::Output {
     let out = std::process::Command::new("python3")
-        .arg(scorer)
-        .arg(gold)
-        .arg(pred)
-        .arg("--json")
-        .arg(&out_json)
+        .args(args)
         .output()
         .expect("python3 runs");
     assert!(
         out.status.success(),
-        "{}",
+        "python3 {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_str(&std::fs::read_to_string(&out_json).expect("summary")).expect("json")
+    out
 }
