@@ -244,7 +244,10 @@ mod tests {
         let s: Vec<&str> = l.sentences.iter().map(|&(a, b)| &t[a..b]).collect();
         assert_eq!(
             s,
-            vec!["เจ้าหน้าที่ ตม. รับเงินจากนายหน้า พ.ต.ท. สมชาย ปฏิเสธ. He paid.", " Then"]
+            vec![
+                "เจ้าหน้าที่ ตม. รับเงินจากนายหน้า พ.ต.ท. สมชาย ปฏิเสธ. He paid.",
+                " Then"
+            ]
         );
     }
 
