@@ -1076,6 +1076,18 @@ mod tests {
     }
 
     #[test]
+    fn thai_term_containing_another_term_is_found() {
+        // "เรียกรับเงิน" (demand money) ends with "รับเงิน" (receive money): the longer term
+        // is hit too, and an official demanding money is extortion.
+        let t = tagger();
+        let got = t.tag("ตำรวจเรียกรับเงินจากแรงงานต่างด้าว");
+        assert!(cats(&got).contains(&"extortion"), "{got:?}");
+        // The dot of "ตม." (immigration police) does not cut the sentence.
+        let got = t.tag("เจ้าหน้าที่ ตม. เรียกรับเงินจากแรงงานต่างด้าว");
+        assert!(cats(&got).contains(&"extortion"), "{got:?}");
+    }
+
+    #[test]
     fn regex_requires_a_second_anchor_in_the_sentence() {
         let lex = "id = \"l\"\nversion = \"1\"\nkind = \"lexicon\"\ndescription = \"d\"\n\
                    [lexicon.role]\nen = [\"mayor\"]\n";

@@ -208,6 +208,15 @@ fn abbreviation_before(text: &str, dot: usize) -> bool {
         .map(|(p, c)| p + c.len_utf8())
         .unwrap_or(0);
     let word = &before[word_start..];
+    // Thai ends sentences with a space, not a full stop: a dot after Thai letters closes an
+    // abbreviation ("ตม." immigration police, "พ.ต.ท." police lieutenant colonel, "จ." province).
+    if word
+        .chars()
+        .next_back()
+        .is_some_and(|c| matches!(c as u32, 0x0E01..=0x0E5B))
+    {
+        return true;
+    }
     let mut chars = word.chars();
     if let (Some(c), None) = (chars.next(), chars.next()) {
         return c.is_uppercase();
@@ -226,6 +235,21 @@ fn abbreviation_before(text: &str, dot: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thai_abbreviations_do_not_end_sentences() {
+        // Thai writes no full stop; its dots close abbreviations (ตม. = immigration police).
+        let t = "เจ้าหน้าที่ ตม. รับเงินจากนายหน้า พ.ต.ท. สมชาย ปฏิเสธ. He paid. Then";
+        let l = Layout::new(t);
+        let s: Vec<&str> = l.sentences.iter().map(|&(a, b)| &t[a..b]).collect();
+        assert_eq!(
+            s,
+            vec![
+                "เจ้าหน้าที่ ตม. รับเงินจากนายหน้า พ.ต.ท. สมชาย ปฏิเสธ. He paid.",
+                " Then"
+            ]
+        );
+    }
 
     #[test]
     fn sentences_skip_abbreviations() {
