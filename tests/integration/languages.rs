@@ -294,15 +294,11 @@ fn scan_of_first_page(pdf: &std::path::Path) -> Vec<u8> {
     )
 }
 
-/// The fraction of `words` that `redflag search` finds in the index `index` of `t`.
-fn found_in(t: &TestDir, index: &str, words: &[String]) -> (f64, Vec<String>) {
+/// The fraction of `words` that `redflag search` finds in the index of `t`, and the missing.
+fn found_in(t: &TestDir, words: &[String]) -> (f64, Vec<String>) {
     let missing: Vec<String> = words
         .iter()
-        .filter(|w| {
-            t.run(["--index", index, "search", "--limit", "1", w.as_str()])
-                .code()
-                != 0
-        })
+        .filter(|w| t.run(["search", "--limit", "1", w.as_str()]).code() != 0)
         .cloned()
         .collect();
     (1.0 - missing.len() as f64 / words.len() as f64, missing)
@@ -331,13 +327,24 @@ fn ocr_auto_reads_thai_and_vietnamese_scans() {
             "Tesseract pack `{pack}` is needed by this test: {install} (see .ci/run); installed: {langs:?}"
         );
     }
-    let t = TestDir::new();
-    t.write("docs/th-scan.pdf", scan_of_first_page(&th));
-    t.write("docs/vi-scan.pdf", scan_of_first_page(&vi));
-    t.run(["--index", "auto-idx", "--ocr-lang", "auto", "index", "docs"])
-        .expect_code(0);
-    t.run(["--index", "eng-idx", "--ocr-lang", "eng", "index", "docs"])
-        .expect_code(0);
+    let (th_scan, vi_scan) = (scan_of_first_page(&th), scan_of_first_page(&vi));
+    let indexed = |lang: &str| {
+        let t = TestDir::new();
+        t.write("docs/th-scan.pdf", &th_scan);
+        t.write("docs/vi-scan.pdf", &vi_scan);
+        t.run(["--ocr-lang", lang, "index", "docs"]).expect_code(0);
+        t
+    };
+    let (auto_idx, eng_idx) = (indexed("auto"), indexed("eng"));
+    let read: String = auto_idx
+        .run(["export"])
+        .expect_code(0)
+        .json_lines()
+        .iter()
+        .map(|p| format!("[{}] {}", p["lang"], p["text"].as_str().unwrap_or_default()))
+        .collect::<Vec<_>>()
+        .join("\n");
+    eprintln!("read with --ocr-lang auto:\n{}", read.chars().take(1500).collect::<String>());
     let page1 = |truth: &str| -> String {
         let j: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(shared(truth).expect("truth next to the PDF")).unwrap(),
@@ -365,8 +372,8 @@ fn ocr_auto_reads_thai_and_vietnamese_scans() {
     );
     assert!(thai_words.len() >= 20 && viet_words.len() >= 20);
     for (name, words) in [("Thai", &thai_words), ("Vietnamese", &viet_words)] {
-        let (auto, missing) = found_in(&t, "auto-idx", words);
-        let (eng, _) = found_in(&t, "eng-idx", words);
+        let (auto, missing) = found_in(&auto_idx, words);
+        let (eng, _) = found_in(&eng_idx, words);
         eprintln!(
             "{name}: --ocr-lang auto finds {auto:.2} of {} words (missing {missing:?}), eng {eng:.2}",
             words.len()
