@@ -1024,8 +1024,8 @@ impl Highlighter {
                 .map_err(|e| tantivy_err(&store.dir, e))?;
             // Passages are short: highlight over the whole text, not one fragment.
             g.set_max_num_chars(1 << 20);
-            let lang = (field != store.fields.text && field != store.fields.text_exact)
-                .then_some(field);
+            let lang =
+                (field != store.fields.text && field != store.fields.text_exact).then_some(field);
             generators.push((lang, g));
         }
         Ok(Highlighter {

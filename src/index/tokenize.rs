@@ -25,12 +25,12 @@ use icu_segmenter::{WordSegmenter, WordSegmenterBorrowed};
 use std::collections::VecDeque;
 use std::mem;
 use std::sync::LazyLock;
-use unicode_normalization::char::is_combining_mark;
-use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 use tantivy::tokenizer::{
     Language, LowerCaser, RemoveLongFilter, Stemmer, TextAnalyzer, Token, TokenFilter, TokenStream,
     Tokenizer,
 };
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
 /// Name of the stemmed analyzer.
 pub const STEM: &str = "redflag_stem";

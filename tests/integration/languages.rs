@@ -103,6 +103,9 @@ fn words_phrases_and_fields_in_each_language() {
     finds(&t, "\"hối lộ\"", "vi.txt", &["hối", "lộ"]);
     finds(&t, "\"hộ chiếu\" lang:vi", "vi.txt", &[]);
     assert!(hits(&t, &["\"lộ hối\""]).is_empty());
+    finds(&t, "buôn", "vi.txt", &["buôn"]);
+    // Typed with combining accents (decomposed), the word is the same word.
+    finds(&t, "bie\u{0302}n", "vi.txt", &["biên"]);
     // Indonesian and Malay: words, and affixed forms meeting at the root.
     finds(&t, "suap", "id.txt", &["suap"]);
     finds(&t, "penyelundupan", "id.txt", &["menyelundupkan"]);
@@ -344,7 +347,10 @@ fn ocr_auto_reads_thai_and_vietnamese_scans() {
         .map(|p| format!("[{}] {}", p["lang"], p["text"].as_str().unwrap_or_default()))
         .collect::<Vec<_>>()
         .join("\n");
-    eprintln!("read with --ocr-lang auto:\n{}", read.chars().take(1500).collect::<String>());
+    eprintln!(
+        "read with --ocr-lang auto:\n{}",
+        read.chars().take(1500).collect::<String>()
+    );
     let page1 = |truth: &str| -> String {
         let j: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(shared(truth).expect("truth next to the PDF")).unwrap(),
@@ -378,7 +384,10 @@ fn ocr_auto_reads_thai_and_vietnamese_scans() {
             "{name}: --ocr-lang auto finds {auto:.2} of {} words (missing {missing:?}), eng {eng:.2}",
             words.len()
         );
-        assert!(auto >= 0.8, "{name}: auto found {auto:.2}, missing {missing:?}");
+        assert!(
+            auto >= 0.8,
+            "{name}: auto found {auto:.2}, missing {missing:?}"
+        );
         assert!(eng <= 0.3, "{name}: read as English found {eng:.2}");
     }
 }
