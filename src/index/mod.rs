@@ -19,7 +19,7 @@ pub use search::{
     EmptyResult, Facets, Filters, Hit, RawFilters, SearchRequest, SearchResult, SortOrder,
     Vocabulary, KINDS, TOP_DOCUMENTS,
 };
-pub use tokenize::words;
+pub use tokenize::{unspaced, words};
 
 pub use crate::model::{DocMeta, TaggedPassage};
 

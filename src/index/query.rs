@@ -58,7 +58,7 @@ pub(crate) struct Parsed {
 
 /// Parses a query that searches only the fields every index has (no language fields).
 pub(crate) fn parse(index: &Index, fields: &Fields, query: &str) -> Result<Parsed, QueryError> {
-    parse_with(index, fields, query, &[])
+    parse_inner(index, None, fields, query)
 }
 
 /// The language-analyzed fields that hold at least one term in this searcher's segments,
@@ -81,12 +81,27 @@ pub(crate) fn present_lang_fields(
 }
 
 /// Parses a query; bare words also search `langs`, the language-analyzed fields (see
-/// [`present_lang_fields`]).
+/// [`present_lang_fields`]), where `searcher` holds their analyzed terms: a language clause
+/// whose terms no passage has is left out, so a query of words found only in English
+/// passages is the same query tree as without language fields (nothing more to score or to
+/// highlight).
 pub(crate) fn parse_with(
     index: &Index,
+    searcher: &Searcher,
     fields: &Fields,
     query: &str,
     langs: &[(Field, &'static str)],
+) -> Result<Parsed, QueryError> {
+    parse_inner(index, Some((searcher, langs)), fields, query)
+}
+
+/// [`parse`] and [`parse_with`]: `langs` are the searcher and the language fields to expand
+/// bare words to.
+fn parse_inner(
+    index: &Index,
+    langs: Option<(&Searcher, &[(Field, &'static str)])>,
+    fields: &Fields,
+    query: &str,
 ) -> Result<Parsed, QueryError> {
     let mut parser = QueryParser::for_index(index, vec![fields.text]);
     parser.set_conjunction_by_default();
@@ -118,7 +133,9 @@ struct Cx<'a> {
     parser: &'a QueryParser,
     index: &'a Index,
     fields: &'a Fields,
-    langs: &'a [(Field, &'static str)],
+    /// The searcher whose terms decide which language clauses to keep, and the language
+    /// fields; `None`: bare words search `text` only.
+    langs: Option<(&'a Searcher, &'a [(Field, &'static str)])>,
 }
 
 /// Converts tantivy's parsed tree, routing quoted phrases to the exact field, `word~N`
@@ -170,17 +187,19 @@ fn convert(
                 if on_text && lit.delimiter == Delimiter::DoubleQuotes {
                     lit.field_name = Some("text_exact".to_owned());
                 }
-                let expand = on_text && lit.delimiter == Delimiter::None && !cx.langs.is_empty();
-                let words = expand.then(|| lit.phrase.clone());
+                let langs = cx
+                    .langs
+                    .filter(|(_, l)| on_text && lit.delimiter == Delimiter::None && !l.is_empty());
+                let words = langs.map(|_| lit.phrase.clone());
                 let base = parser.build_query_from_user_input_ast(UserInputAst::Leaf(Box::new(
                     UserInputLeaf::Literal(lit),
                 )))?;
-                let Some(words) = words else {
+                let (Some(words), Some((searcher, langs))) = (words, langs) else {
                     return Ok(base);
                 };
                 let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-                for &(field, analyzer) in cx.langs {
-                    if let Some(q) = lang_query(cx.index, field, analyzer, &words) {
+                for &(field, analyzer) in langs {
+                    if let Some(q) = lang_query(cx.index, searcher, field, analyzer, &words) {
                         any.push((Occur::Should, q));
                     }
                 }
@@ -196,8 +215,15 @@ fn convert(
 }
 
 /// A bare word analyzed for one language field: one term, the candidate roots of one word
-/// (any may match), or a phrase of the first candidate of each word.
-fn lang_query(index: &Index, field: Field, analyzer: &str, words: &str) -> Option<Box<dyn Query>> {
+/// (any may match), or a phrase of the first candidate of each word. `None` when no passage
+/// of `searcher` holds the term (or, for a phrase, one of its words).
+fn lang_query(
+    index: &Index,
+    searcher: &Searcher,
+    field: Field,
+    analyzer: &str,
+    words: &str,
+) -> Option<Box<dyn Query>> {
     let mut a = index.tokenizers().get(analyzer)?;
     let mut ts = a.token_stream(words);
     let mut groups: Vec<(usize, Vec<Term>)> = Vec::new();
@@ -209,14 +235,16 @@ fn lang_query(index: &Index, field: Field, analyzer: &str, words: &str) -> Optio
             _ => groups.push((t.position, vec![term])),
         }
     }
+    let present = |t: &Term| searcher.doc_freq(t).is_ok_and(|n| n > 0);
     match groups.len() {
         0 => None,
         1 => {
             let (_, mut terms) = groups.pop()?;
+            terms.retain(present);
             let q = |t: Term| -> Box<dyn Query> {
                 Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs))
             };
-            if terms.len() == 1 {
+            if terms.len() <= 1 {
                 terms.pop().map(q)
             } else {
                 Some(Box::new(BooleanQuery::new(
@@ -233,6 +261,9 @@ fn lang_query(index: &Index, field: Field, analyzer: &str, words: &str) -> Optio
                     v.pop().map(|t| (p - first, t))
                 })
                 .collect();
+            if !terms.iter().all(|(_, t)| present(t)) {
+                return None;
+            }
             Some(Box::new(PhraseQuery::new_with_offset(terms)))
         }
     }

@@ -589,13 +589,18 @@ struct Compiled {
 }
 
 impl IndexStore {
-    fn compile(&self, query_text: &str, filters: &Filters) -> Result<Compiled, IndexError> {
+    fn compile(
+        &self,
+        searcher: &Searcher,
+        query_text: &str,
+        filters: &Filters,
+    ) -> Result<Compiled, IndexError> {
         let f = &self.fields;
         let (user, fuzzy) = if query_text.trim().is_empty() {
             (None, Vec::new())
         } else {
-            let langs = query::present_lang_fields(&self.reader.searcher(), f);
-            let p = query::parse_with(&self.index, f, query_text, &langs)?;
+            let langs = query::present_lang_fields(searcher, f);
+            let p = query::parse_with(&self.index, searcher, f, query_text, &langs)?;
             (Some(p.query), p.fuzzy)
         };
         let mut clauses: Vec<(Occur, Box<dyn Query>)> =
@@ -687,7 +692,7 @@ impl IndexStore {
     /// Runs a search request.
     pub fn search_request(&self, req: &SearchRequest<'_>) -> Result<SearchResult, IndexError> {
         let searcher = self.fresh_searcher()?;
-        let c = self.compile(req.query, &req.filters)?;
+        let c = self.compile(&searcher, req.query, &req.filters)?;
         let err = |e| tantivy_err(&self.dir, e);
         let index_total = searcher.search(&c.query, &Count).map_err(err)?;
         let highlighter = Highlighter::new(self, &searcher, &c)?;
@@ -769,7 +774,7 @@ impl IndexStore {
     /// [`TOP_DOCUMENTS`] with the most matching passages, and how many there are in all.
     pub fn facets(&self, query_text: &str, filters: &Filters) -> Result<Facets, IndexError> {
         let searcher = self.fresh_searcher()?;
-        let c = self.compile(query_text, filters)?;
+        let c = self.compile(&searcher, query_text, filters)?;
         let counts = searcher
             .search(&c.query, &FacetCollector)
             .map_err(|e| tantivy_err(&self.dir, e))?;
@@ -953,6 +958,8 @@ impl IndexStore {
         let n = |field| d.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0);
         let text = s(f.text);
         let title = s(f.title);
+        let lang = s(f.lang);
+        let highlights = highlighter.highlight(&text, f.lang_field(&lang));
         Ok(Hit {
             score,
             doc: s(f.doc),
@@ -961,7 +968,7 @@ impl IndexStore {
             // the index writes only known kinds; an unknown one reads as text
             format: DocKind::parse(&s(f.format)).unwrap_or(DocKind::Text),
             kind: s(f.kind),
-            lang: s(f.lang),
+            lang,
             year: d
                 .get_first(f.year)
                 .and_then(|v| v.as_u64())
@@ -979,7 +986,7 @@ impl IndexStore {
                 .map(|c| c as f32),
             metadata: serde_json::from_str(&s(f.meta_json)).unwrap_or_default(),
             parent: Some(s(f.parent)).filter(|p| !p.is_empty()),
-            highlights: highlighter.highlight(&text),
+            highlights,
             text,
         })
     }
@@ -988,7 +995,9 @@ impl IndexStore {
 /// Finds the query's words in a passage text: stemmed terms, exact phrases, fuzzy words.
 #[derive(Default)]
 struct Highlighter {
-    generators: Vec<SnippetGenerator>,
+    /// The generators and, for a language field, that field (its generator runs only on
+    /// passages of its language: the others hold no term of it).
+    generators: Vec<(Option<tantivy::schema::Field>, SnippetGenerator)>,
     fuzzy: Vec<(String, u8)>,
 }
 
@@ -1015,7 +1024,9 @@ impl Highlighter {
                 .map_err(|e| tantivy_err(&store.dir, e))?;
             // Passages are short: highlight over the whole text, not one fragment.
             g.set_max_num_chars(1 << 20);
-            generators.push(g);
+            let lang =
+                (field != store.fields.text && field != store.fields.text_exact).then_some(field);
+            generators.push((lang, g));
         }
         Ok(Highlighter {
             generators,
@@ -1023,9 +1034,13 @@ impl Highlighter {
         })
     }
 
-    fn highlight(&self, text: &str) -> Vec<Span> {
+    /// The spans of a passage text; `lang` is the language field of the passage's language.
+    fn highlight(&self, text: &str, lang: Option<tantivy::schema::Field>) -> Vec<Span> {
         let mut spans: Vec<Span> = Vec::new();
-        for g in &self.generators {
+        for (field, g) in &self.generators {
+            if field.is_some() && *field != lang {
+                continue;
+            }
             let snip = g.snippet(text);
             let base = snip.fragment_range().start;
             spans.extend(snip.highlighted().iter().map(|r| Span {

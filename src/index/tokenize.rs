@@ -29,6 +29,8 @@ use tantivy::tokenizer::{
     Language, LowerCaser, RemoveLongFilter, Stemmer, TextAnalyzer, Token, TokenFilter, TokenStream,
     Tokenizer,
 };
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
 /// Name of the stemmed analyzer.
 pub const STEM: &str = "redflag_stem";
@@ -200,7 +202,14 @@ impl WordStream<'_> {
     fn emit(&mut self, from: usize, to: usize) {
         self.token.offset_from = from;
         self.token.offset_to = to;
-        self.token.text.push_str(&self.text[from..to]);
+        let word = &self.text[from..to];
+        // Decomposed accents (`ê` as `e` + U+0302, as some PDFs and OCR give Vietnamese)
+        // are composed, so a word matches however it was encoded.
+        if word.is_ascii() || is_nfc_quick(word.chars()) == IsNormalized::Yes {
+            self.token.text.push_str(word);
+        } else {
+            self.token.text.extend(word.nfc());
+        }
     }
 
     /// Segments the unspaced run starting at `from`; returns its end.
@@ -267,8 +276,9 @@ impl TokenStream for WordStream<'_> {
                 self.pos = self.segment_run(from);
                 continue;
             }
+            // Combining marks continue a word (`ê` written `e` + U+0302).
             let end = chars
-                .find(|&(_, c)| !c.is_alphanumeric() || unspaced(c))
+                .find(|&(_, c)| !(c.is_alphanumeric() || is_combining_mark(c)) || unspaced(c))
                 .map_or(rest.len(), |(i, _)| i);
             self.pos += end;
             self.emit(from, self.pos);
@@ -556,6 +566,16 @@ mod tests {
         assert_eq!(t[4], t[5]);
         assert_eq!(t[6], t[7]);
         assert_eq!(t[8], t[9]);
+    }
+
+    #[test]
+    fn decomposed_accents_stay_in_the_word_and_are_composed() {
+        // "biên phòng" with its marks as combining characters (NFD), and as typed (NFC).
+        let nfd = "bie\u{0302}n pho\u{0300}ng";
+        let t = tokens(EXACT, nfd);
+        assert_eq!(t[0], ("biên".to_owned(), 0, 0, 6));
+        assert_eq!(t[1].0, "phòng");
+        assert_eq!(terms(EXACT, "biên phòng"), ["biên", "phòng"]);
     }
 
     #[test]

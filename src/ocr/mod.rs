@@ -203,7 +203,7 @@ impl Ocr {
         let key = {
             let mut h = blake3::Hasher::new();
             h.update(&img.bytes);
-            h.update(format!("\0{}\0{}\0v1", self.lang, img.dpi).as_bytes());
+            h.update(format!("\0{}\0{}\0v2", self.lang, img.dpi).as_bytes());
             h.finalize().to_hex().to_string()
         };
         if let Some(hit) = self.cache_get(&key) {
@@ -454,14 +454,31 @@ pub fn parse_tsv(tsv: &str) -> OcrText {
         }
         let num = |i: usize| cols[i].parse::<u32>().unwrap_or(0);
         let (block, par, line_no) = (num(2), num(3), num(4));
+        // Tesseract gives the scripts written without spaces (Thai, Lao, Khmer, Burmese,
+        // Chinese) as one "word" per cluster or character, with gaps inside words as wide
+        // as those between phrases: on one line they join without a space (as Tesseract's
+        // own text output does), and the index's segmenter finds the words.
+        let joined = text.chars().next_back().is_some_and(crate::index::unspaced)
+            && word.chars().next().is_some_and(crate::index::unspaced);
         match last {
+            Some((b, p, l)) if b == block && p == par && l == line_no && joined => {}
             Some((b, p, l)) if b == block && p == par && l == line_no => text.push(' '),
             Some((b, p, _)) if b == block && p == par => text.push('\n'),
             Some(_) => text.push_str("\n\n"),
             None => {}
         }
         last = Some((block, par, line_no));
-        text.push_str(word);
+        // Sara Am read as its two parts (nikhahit + sara aa, Thai and Lao): the one
+        // character every typed word and text layer uses.
+        if word.contains(['\u{0E4D}', '\u{0ECD}']) {
+            text.push_str(
+                &word
+                    .replace("\u{0E4D}\u{0E32}", "\u{0E33}")
+                    .replace("\u{0ECD}\u{0EB2}", "\u{0EB3}"),
+            );
+        } else {
+            text.push_str(word);
+        }
         sum += conf;
         n += 1;
     }
@@ -620,6 +637,18 @@ mod tests {
         assert_eq!(t.text, "The officer\npaid\n\nEnd");
         assert!((t.confidence - 75.0).abs() < 0.01);
         assert_eq!(parse_tsv("").confidence, 0.0);
+    }
+
+    #[test]
+    fn thai_clusters_join_and_sara_am_is_one_character() {
+        // Tesseract's `tha` gives clusters as words, and Sara Am in two parts.
+        let tsv = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n\
+5\t1\t1\t1\t1\t1\t100\t0\t40\t30\t90\tรับ\n\
+5\t1\t1\t1\t1\t2\t142\t0\t40\t30\t90\tสิน\n\
+5\t1\t1\t1\t1\t3\t183\t0\t30\t30\t90\tบน\n\
+5\t1\t1\t1\t1\t4\t240\t0\t60\t30\t90\tต\u{0E4D}\u{0E32}รวจ\n\
+5\t1\t1\t1\t1\t5\t301\t0\t60\t30\t90\tpolice\n";
+        assert_eq!(parse_tsv(tsv).text, "รับสินบน\u{0E15}\u{0E33}รวจ police");
     }
 
     #[test]

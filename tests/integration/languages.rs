@@ -103,6 +103,9 @@ fn words_phrases_and_fields_in_each_language() {
     finds(&t, "\"hối lộ\"", "vi.txt", &["hối", "lộ"]);
     finds(&t, "\"hộ chiếu\" lang:vi", "vi.txt", &[]);
     assert!(hits(&t, &["\"lộ hối\""]).is_empty());
+    finds(&t, "buôn", "vi.txt", &["buôn"]);
+    // Typed with combining accents (decomposed), the word is the same word.
+    finds(&t, "bie\u{0302}n", "vi.txt", &["biên"]);
     // Indonesian and Malay: words, and affixed forms meeting at the root.
     finds(&t, "suap", "id.txt", &["suap"]);
     finds(&t, "penyelundupan", "id.txt", &["menyelundupkan"]);
@@ -229,4 +232,162 @@ fn thai_and_chinese_bench_pdfs_are_searchable_by_their_words() {
     );
     assert!(th >= 0.95, "Thai: {th}");
     assert!(zh >= 0.95, "Chinese: {zh}");
+}
+
+/// Tesseract's installed language packs (`tesseract --list-langs`).
+fn tesseract_langs() -> Vec<String> {
+    let out = std::process::Command::new("tesseract")
+        .arg("--list-langs")
+        .output()
+        .expect("tesseract");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .skip(1)
+        .map(|l| l.trim().to_owned())
+        .collect()
+}
+
+/// Page 1 of a PDF rendered at 300 dpi (grey) and wrapped in a PDF of its own with no text
+/// layer: a clean scan of a page whose true text is known.
+fn scan_of_first_page(pdf: &std::path::Path) -> Vec<u8> {
+    let out = std::process::Command::new("pdftoppm")
+        .args(["-r", "300", "-gray", "-f", "1", "-l", "1"])
+        .arg(pdf)
+        .output()
+        .expect("pdftoppm");
+    assert!(out.status.success(), "pdftoppm {}", pdf.display());
+    // P5\n<w> <h>\n255\n<samples>
+    let pgm = out.stdout;
+    let mut fields = Vec::new();
+    let mut pos = 0;
+    while fields.len() < 4 {
+        while pgm[pos].is_ascii_whitespace() {
+            pos += 1;
+        }
+        let start = pos;
+        while !pgm[pos].is_ascii_whitespace() {
+            pos += 1;
+        }
+        fields.push(String::from_utf8_lossy(&pgm[start..pos]).into_owned());
+    }
+    assert_eq!(fields[0], "P5");
+    let (w, h): (usize, usize) = (fields[1].parse().unwrap(), fields[2].parse().unwrap());
+    let samples = &pgm[pos + 1..];
+    assert_eq!(samples.len(), w * h);
+    let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut enc, samples).unwrap();
+    let data = enc.finish().unwrap();
+    let content = "q 595 0 0 842 0 0 cm /Im1 Do Q\n";
+    let mut img = format!(
+        "<< /Type /XObject /Subtype /Image /Width {w} /Height {h} /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode /Length {} >>\nstream\n",
+        data.len()
+    )
+    .into_bytes();
+    img.extend_from_slice(&data);
+    img.extend_from_slice(b"\nendstream");
+    crate::util::pdf_of(
+        &[
+            b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im1 4 0 R >> >> /Contents 5 0 R >>".to_vec(),
+            img,
+            format!("<< /Length {} >>\nstream\n{content}endstream", content.len()).into_bytes(),
+        ],
+        1,
+    )
+}
+
+/// The fraction of `words` that `redflag search` finds in the index of `t`, and the missing.
+fn found_in(t: &TestDir, words: &[String]) -> (f64, Vec<String>) {
+    let missing: Vec<String> = words
+        .iter()
+        .filter(|w| t.run(["search", "--limit", "1", w.as_str()]).code() != 0)
+        .cloned()
+        .collect();
+    (1.0 - missing.len() as f64 / words.len() as f64, missing)
+}
+
+/// `--ocr-lang auto` on scans of a Thai and a Vietnamese page (page 1 of the bench PDFs,
+/// rendered without their text layer): the script or the first reading picks `tha` or
+/// `vie`, so words of the page's true text are found; read as English (`--ocr-lang eng`)
+/// the same pages give almost none of them. Needs Tesseract with the `tha` and `vie` packs
+/// (`apt-get install tesseract-ocr-tha tesseract-ocr-vie`, in `.ci/run`).
+#[test]
+fn ocr_auto_reads_thai_and_vietnamese_scans() {
+    let (Some(th), Some(vi)) = (
+        shared("extract-bench/dev/lo_udhr_thai.pdf"),
+        shared("extract-bench/dev/xelatex_udhr_vie_2col.pdf"),
+    ) else {
+        return;
+    };
+    let install = "apt-get install tesseract-ocr tesseract-ocr-tha tesseract-ocr-vie poppler-utils";
+    crate::util::require("tesseract", install);
+    crate::util::require("pdftoppm", install);
+    let langs = tesseract_langs();
+    for pack in ["tha", "vie"] {
+        assert!(
+            langs.iter().any(|l| l == pack),
+            "Tesseract pack `{pack}` is needed by this test: {install} (see .ci/run); installed: {langs:?}"
+        );
+    }
+    let (th_scan, vi_scan) = (scan_of_first_page(&th), scan_of_first_page(&vi));
+    let indexed = |lang: &str| {
+        let t = TestDir::new();
+        t.write("docs/th-scan.pdf", &th_scan);
+        t.write("docs/vi-scan.pdf", &vi_scan);
+        t.run(["--ocr-lang", lang, "index", "docs"]).expect_code(0);
+        t
+    };
+    let (auto_idx, eng_idx) = (indexed("auto"), indexed("eng"));
+    let read: String = auto_idx
+        .run(["export"])
+        .expect_code(0)
+        .json_lines()
+        .iter()
+        .map(|p| format!("[{}] {}", p["lang"], p["text"].as_str().unwrap_or_default()))
+        .collect::<Vec<_>>()
+        .join("\n");
+    eprintln!(
+        "read with --ocr-lang auto:\n{}",
+        read.chars().take(1500).collect::<String>()
+    );
+    let page1 = |truth: &str| -> String {
+        let j: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(shared(truth).expect("truth next to the PDF")).unwrap(),
+        )
+        .unwrap();
+        j["pages"][0]["body"].as_str().unwrap().to_owned()
+    };
+    let sample = |text: &str, keep: &dyn Fn(&str) -> bool| -> Vec<String> {
+        let mut words: Vec<String> = redflag::index::words(text)
+            .into_iter()
+            .filter(|w| w.chars().count() >= 2 && keep(w))
+            .collect();
+        words.sort();
+        words.dedup();
+        let step = (words.len() / 30).max(1);
+        words.into_iter().step_by(step).take(30).collect()
+    };
+    let thai_words = sample(&page1("extract-bench/dev/lo_udhr_thai.truth.json"), &|w| {
+        w.chars().all(|c| ('\u{0E00}'..='\u{0E7F}').contains(&c))
+    });
+    // Vietnamese syllables with a letter English has not (diacritics).
+    let viet_words = sample(
+        &page1("extract-bench/dev/xelatex_udhr_vie_2col.truth.json"),
+        &|w| !w.is_ascii(),
+    );
+    assert!(thai_words.len() >= 20 && viet_words.len() >= 20);
+    for (name, words) in [("Thai", &thai_words), ("Vietnamese", &viet_words)] {
+        let (auto, missing) = found_in(&auto_idx, words);
+        let (eng, _) = found_in(&eng_idx, words);
+        eprintln!(
+            "{name}: --ocr-lang auto finds {auto:.2} of {} words (missing {missing:?}), eng {eng:.2}",
+            words.len()
+        );
+        assert!(
+            auto >= 0.8,
+            "{name}: auto found {auto:.2}, missing {missing:?}"
+        );
+        assert!(eng <= 0.3, "{name}: read as English found {eng:.2}");
+    }
 }
