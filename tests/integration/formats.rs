@@ -30,33 +30,9 @@ fn pdf_text(lines: &[&str]) -> Vec<u8> {
     ])
 }
 
-/// A one-page PDF whose only content is a grey image (PGM samples), Flate-compressed.
+/// A one-page letter-size PDF whose only content is a grey image.
 fn pdf_image(width: usize, height: usize, gray: &[u8]) -> Vec<u8> {
-    let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
-    enc.write_all(gray).unwrap();
-    let data = enc.finish().unwrap();
-    let content = "q 612 0 0 792 0 0 cm /Im1 Do Q\n";
-    let mut objects: Vec<Vec<u8>> = vec![
-        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Im1 4 0 R >> >> /Contents 5 0 R >>".to_vec(),
-    ];
-    let mut img = format!(
-        "<< /Type /XObject /Subtype /Image /Width {width} /Height {height} /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode /Length {} >>\nstream\n",
-        data.len()
-    )
-    .into_bytes();
-    img.extend_from_slice(&data);
-    img.extend_from_slice(b"\nendstream");
-    objects.push(img);
-    objects.push(
-        format!(
-            "<< /Length {} >>\nstream\n{content}endstream",
-            content.len()
-        )
-        .into_bytes(),
-    );
-    pdf_raw(&objects)
+    util::grey_image_pdf(width, height, gray, [612, 792])
 }
 
 fn pdf(objects: &[String]) -> Vec<u8> {
@@ -297,24 +273,7 @@ fn clean_scan(lines: &[&str]) -> Vec<u8> {
         .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
-    // P5\n<w> <h>\n255\n<samples>
-    let pgm = out.stdout;
-    let mut fields = Vec::new();
-    let mut pos = 0;
-    while fields.len() < 4 {
-        while pgm[pos].is_ascii_whitespace() {
-            pos += 1;
-        }
-        let start = pos;
-        while !pgm[pos].is_ascii_whitespace() {
-            pos += 1;
-        }
-        fields.push(String::from_utf8_lossy(&pgm[start..pos]).into_owned());
-    }
-    assert_eq!(fields[0], "P5");
-    let (w, h): (usize, usize) = (fields[1].parse().unwrap(), fields[2].parse().unwrap());
-    let samples = &pgm[pos + 1..];
-    assert_eq!(samples.len(), w * h);
+    let (w, h, samples) = util::pgm_samples(&out.stdout);
     pdf_image(w, h, samples)
 }
 

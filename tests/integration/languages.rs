@@ -256,45 +256,8 @@ fn scan_of_first_page(pdf: &std::path::Path) -> Vec<u8> {
         .output()
         .expect("pdftoppm");
     assert!(out.status.success(), "pdftoppm {}", pdf.display());
-    // P5\n<w> <h>\n255\n<samples>
-    let pgm = out.stdout;
-    let mut fields = Vec::new();
-    let mut pos = 0;
-    while fields.len() < 4 {
-        while pgm[pos].is_ascii_whitespace() {
-            pos += 1;
-        }
-        let start = pos;
-        while !pgm[pos].is_ascii_whitespace() {
-            pos += 1;
-        }
-        fields.push(String::from_utf8_lossy(&pgm[start..pos]).into_owned());
-    }
-    assert_eq!(fields[0], "P5");
-    let (w, h): (usize, usize) = (fields[1].parse().unwrap(), fields[2].parse().unwrap());
-    let samples = &pgm[pos + 1..];
-    assert_eq!(samples.len(), w * h);
-    let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
-    std::io::Write::write_all(&mut enc, samples).unwrap();
-    let data = enc.finish().unwrap();
-    let content = "q 595 0 0 842 0 0 cm /Im1 Do Q\n";
-    let mut img = format!(
-        "<< /Type /XObject /Subtype /Image /Width {w} /Height {h} /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode /Length {} >>\nstream\n",
-        data.len()
-    )
-    .into_bytes();
-    img.extend_from_slice(&data);
-    img.extend_from_slice(b"\nendstream");
-    crate::util::pdf_of(
-        &[
-            b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im1 4 0 R >> >> /Contents 5 0 R >>".to_vec(),
-            img,
-            format!("<< /Length {} >>\nstream\n{content}endstream", content.len()).into_bytes(),
-        ],
-        1,
-    )
+    let (w, h, samples) = crate::util::pgm_samples(&out.stdout);
+    crate::util::grey_image_pdf(w, h, samples, [595, 842])
 }
 
 /// The fraction of `words` that `redflag search` finds in the index of `t`, and the missing.

@@ -229,3 +229,54 @@ pub fn python(args: &[&std::ffi::OsStr]) -> std::process::Output {
     );
     out
 }
+
+/// A one-page PDF whose only content is a grey image (8-bit samples, Flate-compressed) drawn
+/// over the whole page of `media` points: a scan with no text layer.
+pub fn grey_image_pdf(width: usize, height: usize, gray: &[u8], media: [u32; 2]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(gray).unwrap();
+    let data = enc.finish().unwrap();
+    let [mw, mh] = media;
+    let content = format!("q {mw} 0 0 {mh} 0 0 cm /Im1 Do Q\n");
+    let mut img = format!(
+        "<< /Type /XObject /Subtype /Image /Width {width} /Height {height} /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode /Length {} >>\nstream\n",
+        data.len()
+    )
+    .into_bytes();
+    img.extend_from_slice(&data);
+    img.extend_from_slice(b"\nendstream");
+    pdf_of(
+        &[
+            b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+            format!("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {mw} {mh}] /Resources << /XObject << /Im1 4 0 R >> >> /Contents 5 0 R >>").into_bytes(),
+            img,
+            format!("<< /Length {} >>\nstream\n{content}endstream", content.len()).into_bytes(),
+        ],
+        1,
+    )
+}
+
+/// The width, height and samples of a binary grey PGM (`P5`, maxval 255), as `pdftoppm -gray`
+/// writes it.
+pub fn pgm_samples(pgm: &[u8]) -> (usize, usize, &[u8]) {
+    // P5\n<w> <h>\n255\n<samples>
+    let mut fields = Vec::new();
+    let mut pos = 0;
+    while fields.len() < 4 {
+        while pgm[pos].is_ascii_whitespace() {
+            pos += 1;
+        }
+        let start = pos;
+        while !pgm[pos].is_ascii_whitespace() {
+            pos += 1;
+        }
+        fields.push(String::from_utf8_lossy(&pgm[start..pos]).into_owned());
+    }
+    assert_eq!(fields[0], "P5");
+    let (w, h): (usize, usize) = (fields[1].parse().unwrap(), fields[2].parse().unwrap());
+    let samples = &pgm[pos + 1..];
+    assert_eq!(samples.len(), w * h);
+    (w, h, samples)
+}
